@@ -1,0 +1,24 @@
+# scrapersky_room(NAME DEPS ...): the static library of one src/<room>/ folder, built from
+# every .cc file in it. A room with no sources yet is an INTERFACE library.
+function(scrapersky_room name)
+  cmake_parse_arguments(R "" "" "DEPS" ${ARGN})
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  if(srcs)
+    add_library(scrapersky_${name} STATIC ${srcs})
+    target_link_libraries(scrapersky_${name} PUBLIC ${R_DEPS})
+  else()
+    add_library(scrapersky_${name} INTERFACE)
+    target_link_libraries(scrapersky_${name} INTERFACE ${R_DEPS})
+  endif()
+endfunction()
+
+# scrapersky_test(NAME SOURCES ... DEPS ... LABELS ...): one GoogleTest binary registered with CTest.
+function(scrapersky_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120 PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+endfunction()

@@ -1,0 +1,35 @@
+#include "cli/commands.h"
+
+#include <iostream>
+
+#include "config/settings.h"
+
+namespace scrapersky::cli {
+
+int run_command(const std::function<int()>& command) {
+  try {
+    return command();
+  } catch (const config::Error& e) {
+    std::cerr << "scrapersky: configuration error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "scrapersky: " << e.what() << "\n";
+    return kExitFailed;
+  }
+}
+
+namespace {
+int not_built_yet(const char* name) {
+  config::load_settings(config::Source::from_environment());
+  std::cerr << "scrapersky: '" << name << "' is not implemented in this build yet\n";
+  return kExitFailed;
+}
+}  // namespace
+
+int run_scan(const ScanOptions&) { return not_built_yet("scan"); }
+int run_export(const ExportOptions&) { return not_built_yet("export"); }
+int run_serve(const ServeOptions&) { return not_built_yet("serve"); }
+int run_worker(const WorkerOptions&) { return not_built_yet("worker"); }
+int run_migrate() { return not_built_yet("migrate"); }
+
+}  // namespace scrapersky::cli

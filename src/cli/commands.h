@@ -1,0 +1,50 @@
+#pragma once
+// The subcommands. Each returns a process exit code; run_command() maps every error family
+// to its exit code in one place.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scrapersky::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+struct ScanOptions {
+  std::vector<std::string> targets;
+  std::optional<long long> max_urls;
+  std::optional<int> concurrency;
+  bool json = false;
+  bool quiet = false;
+};
+
+struct ExportOptions {
+  std::string format = "jsonl";
+  std::optional<std::string> domain;
+  std::optional<std::string> job_id;
+};
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  bool no_workers = false;
+};
+
+struct WorkerOptions {
+  std::optional<int> concurrency;
+};
+
+int run_scan(const ScanOptions& options);
+int run_export(const ExportOptions& options);
+int run_serve(const ServeOptions& options);
+int run_worker(const WorkerOptions& options);
+int run_migrate();
+
+// Runs a command, turning config::Error into exit 2 and database errors into exit 1, each
+// with a one-line message on stderr.
+int run_command(const std::function<int()>& command);
+
+}  // namespace scrapersky::cli
