@@ -20,5 +20,11 @@ function(scrapersky_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120 PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+  # Tests that share the one test PostgreSQL cluster never run at the same time as each other.
+  set(lock "")
+  if("postgres" IN_LIST T_LABELS)
+    set(lock RESOURCE_LOCK postgres)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120
+    PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600 ${lock})
 endfunction()
