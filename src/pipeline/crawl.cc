@@ -1,0 +1,446 @@
+#include "pipeline/crawl.h"
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sitemap/discovery.h"
+#include "sitemap/html_links.h"
+#include "sitemap/robots.h"
+
+namespace scrapersky::pipeline {
+namespace {
+
+using model::DiscoveryMethod;
+
+// Failures after which a bare host is tried again over http:// (spec "Outcome of a job").
+bool is_connection_level(fetch::ErrorKind kind) {
+  return kind == fetch::ErrorKind::kConnect || kind == fetch::ErrorKind::kTls;
+}
+
+bool is_sitemap_kind(sitemap::DocumentKind kind) {
+  using sitemap::DocumentKind;
+  return kind == DocumentKind::kUrlset || kind == DocumentKind::kSitemapIndex ||
+         kind == DocumentKind::kRss || kind == DocumentKind::kAtom || kind == DocumentKind::kText;
+}
+
+// Collects a small body (robots.txt, the home page) up to a cap, then hands it over.
+class SmallBodyFetch : public fetch::BodyConsumer {
+ public:
+  using Done = std::function<void(const fetch::Result&, std::string body)>;
+  SmallBodyFetch(std::int64_t cap, Done done) : cap_(cap), done_(std::move(done)) {}
+  bool on_data(std::span<const char> chunk) override {
+    const auto room = cap_ - static_cast<std::int64_t>(body_.size());
+    body_.append(chunk.data(), static_cast<std::size_t>(std::min<std::int64_t>(room, chunk.size())));
+    return static_cast<std::int64_t>(body_.size()) < cap_;
+  }
+  void on_done(const fetch::Result& result) override { done_(result, std::move(body_)); }
+
+ private:
+  std::int64_t cap_;
+  Done done_;
+  std::string body_;
+};
+
+}  // namespace
+
+// Shared by the crawl and every consumer it submitted: consumers may outlive run() briefly.
+struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
+  State(fetch::Client& c, CrawlSink& s, CrawlLimits l) : client(c), sink(s), limits(l) {}
+
+  fetch::Client& client;
+  CrawlSink& sink;
+  const CrawlLimits limits;
+
+  std::mutex mutex;
+  std::condition_variable idle;
+  int pending = 0;  // submitted requests whose on_done has not finished
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> interrupted{false};
+  std::atomic<std::int64_t> urls{0};
+
+  // Guarded by mutex.
+  std::unordered_set<std::string> requested;         // each URL is requested once per job
+  std::unordered_map<std::string, int> claimed;      // final URL -> sitemap id
+  int next_id = 0;
+  int scheduled_sitemaps = 0;
+  bool any_response = false;
+  std::set<std::string> caps;
+  CrawlReport report;
+  sitemap::Target target;
+  std::string origin;
+  bool tried_http_fallback = false;
+  int unclaimed_tops = 0;  // tops of the current discovery step not yet identified
+  std::function<void()> next_step;
+
+  class SitemapFetch;
+
+  void submit(const std::string& url, std::shared_ptr<fetch::BodyConsumer> consumer) {
+    {
+      std::lock_guard lock(mutex);
+      ++pending;
+    }
+    client.submit(fetch::Request{url, {}, {}}, std::move(consumer));
+  }
+
+  void finish_request() {
+    std::lock_guard lock(mutex);
+    if (--pending == 0) idle.notify_all();
+  }
+
+  void cap_hit(std::string_view cap) {
+    std::lock_guard lock(mutex);
+    caps.emplace(cap);
+  }
+
+  void note_response(long status) {
+    if (status <= 0) return;
+    std::lock_guard lock(mutex);
+    any_response = true;
+  }
+
+  // Claims a final URL for this fetch; false when another fetch of this job has it.
+  bool claim(const std::string& url) {
+    std::lock_guard lock(mutex);
+    if (!claimed.emplace(url, 0).second) return false;
+    requested.insert(url);
+    return true;
+  }
+  // The row id of a claimed URL, given when the fetch proves to be a sitemap row.
+  int assign_id(const std::string& url) {
+    std::lock_guard lock(mutex);
+    return claimed[url] = ++next_id;
+  }
+  void release(const std::string& url) {
+    std::lock_guard lock(mutex);
+    claimed.erase(url);
+  }
+
+  // A top sitemap of the current discovery step has been identified (or failed): once all
+  // are, the next step starts, so robots.txt wins over probes and probes over HTML links.
+  void top_settled() {
+    std::function<void()> step;
+    {
+      std::lock_guard lock(mutex);
+      if (--unclaimed_tops == 0 && next_step) step = std::exchange(next_step, nullptr);
+    }
+    if (step) step();
+  }
+
+  void schedule_sitemap(const std::string& url, DiscoveryMethod method, int depth,
+                        std::optional<int> parent, bool gated_top);
+  void start_discovery();
+  void on_robots(const fetch::Result& result, const std::string& body);
+  void start_probes();
+  void start_home_page();
+  void record_outcome(const SitemapOutcome& outcome);
+};
+
+class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
+ public:
+  SitemapFetch(std::shared_ptr<State> state, SitemapRef ref, bool gated_top)
+      : state_(std::move(state)), ref_(std::move(ref)), gated_top_(gated_top) {}
+
+  void on_head(const fetch::ResponseHead& head) override {
+    ref_.url = head.final_url.empty() ? ref_.requested_url : head.final_url;
+    content_encoding_ = head.content_encoding;
+    duplicate_ = !state_->claim(ref_.url);
+    claimed_ = !duplicate_;
+    settle();
+    if (!duplicate_) make_parser();
+  }
+
+  bool on_data(std::span<const char> chunk) override {
+    if (duplicate_ || state_->stopping) return false;
+    if (!parser_) make_parser();
+    const bool more = parser_->feed(chunk);
+    return more && !stop_for_cap_ && !state_->stopping;
+  }
+
+  void on_done(const fetch::Result& result) override {
+    state_->note_response(result.status);
+    if (!result.final_url.empty() && ref_.url == ref_.requested_url && !parser_) {
+      ref_.url = result.final_url;
+    }
+    settle();
+    const bool failed_probe = is_probe() && !parser_;
+    if (!duplicate_ && !claimed_ && !failed_probe) {
+      duplicate_ = !state_->claim(ref_.url);
+      claimed_ = !duplicate_;
+    }
+    if (!duplicate_ && !failed_probe) finish(result);
+    state_->finish_request();
+  }
+
+ private:
+  bool is_probe() const { return ref_.method == DiscoveryMethod::kCommonPath; }
+
+  void settle() {
+    if (gated_top_ && !settled_) {
+      settled_ = true;
+      state_->top_settled();
+    }
+  }
+
+  void make_parser() {
+    sitemap::ParseLimits limits;
+    limits.max_decompressed_bytes = state_->limits.max_sitemap_bytes;
+    parser_.emplace(
+        limits, [this](const sitemap::Entry& entry) { on_url(entry); },
+        [this](const sitemap::Entry& entry) { on_child(entry); });
+  }
+
+  void announce() {
+    if (announced_) return;
+    announced_ = true;
+    ref_.id = state_->assign_id(ref_.url);
+    state_->sink.on_sitemap(ref_);
+  }
+
+  void on_url(const sitemap::Entry& entry) {
+    if (stop_for_cap_) return;
+    const auto max = state_->limits.max_urls;
+    if (max > 0 && state_->urls.fetch_add(1) >= max) {
+      state_->urls.fetch_sub(1);
+      stop_for_cap_ = true;
+      state_->cap_hit("max_urls");
+      state_->stopping = true;
+      return;
+    }
+    if (max == 0) state_->urls.fetch_add(1);
+    announce();
+    ++urls_;
+    state_->sink.on_url(ref_, entry);
+  }
+
+  void on_child(const sitemap::Entry& entry) {
+    announce();
+    ++children_;
+    state_->schedule_sitemap(entry.loc, DiscoveryMethod::kSitemapIndex, ref_.depth + 1, ref_.id,
+                             false);
+  }
+
+  void finish(const fetch::Result& result) {
+    SitemapOutcome out;
+    sitemap::ParseResult parsed;
+    const bool fetched = result.ok() || (result.status >= 200 && result.status < 300);
+    if (parser_) {
+      const bool complete = result.error == fetch::ErrorKind::kNone && !result.truncated &&
+                            !result.stopped;
+      parsed = parser_->finish(complete);
+    }
+    const bool is_sitemap = parser_ && is_sitemap_kind(parsed.kind) &&
+                            !(parsed.kind == sitemap::DocumentKind::kText && parsed.entries == 0);
+    if (is_probe() && !(fetched && is_sitemap)) {
+      // A probe that is not a sitemap (404, HTML, soft-404) leaves no row.
+      if (claimed_) state_->release(ref_.url);
+      return;
+    }
+    out.http_status = result.status;
+    out.etag = result.etag;
+    out.last_modified = result.last_modified;
+    if (parser_) {
+      out.type = is_sitemap ? parsed.type : std::nullopt;
+      out.invalid_locs = parsed.invalid_locs;
+      out.size_bytes = parsed.decompressed_bytes;
+      out.gzipped = parsed.gzipped || content_encoding_.find("gzip") != std::string::npos;
+      out.truncated = parsed.truncated || result.truncated;
+      out.has_lastmod = parsed.has_lastmod;
+      out.has_priority = parsed.has_priority;
+      out.has_changefreq = parsed.has_changefreq;
+    }
+    out.url_count = parsed.kind == sitemap::DocumentKind::kSitemapIndex ? children_ : urls_;
+    if (result.error != fetch::ErrorKind::kNone && !(result.stopped && stop_for_cap_)) {
+      out.error = result.error_message.empty() ? std::string(fetch::to_string(result.error))
+                                               : result.error_message;
+    } else if (!fetched) {
+      out.error = fmt::format("HTTP {}", result.status);
+    } else if (parser_ && !is_sitemap) {
+      out.error = parsed.error_message.empty() ? "not a sitemap" : parsed.error_message;
+    } else if (parsed.error != sitemap::FileError::kNone &&
+               parsed.error != sitemap::FileError::kTooLarge) {
+      out.error = parsed.error_message;
+    }
+    announce();
+    out.ref = ref_;
+    state_->sink.on_sitemap_done(out);
+    state_->record_outcome(out);
+  }
+
+  std::shared_ptr<State> state_;
+  SitemapRef ref_;
+  bool gated_top_;
+  bool settled_ = false;
+  bool duplicate_ = false;
+  bool claimed_ = false;
+  bool announced_ = false;
+  bool stop_for_cap_ = false;
+  std::int64_t urls_ = 0;
+  std::int64_t children_ = 0;
+  std::string content_encoding_;
+  std::optional<sitemap::SitemapParser> parser_;
+};
+
+void Crawl::State::record_outcome(const SitemapOutcome& outcome) {
+  std::lock_guard lock(mutex);
+  ++report.sitemaps_found;
+  if (!outcome.error.empty()) {
+    ++report.sitemaps_failed;
+    report.errors.push_back({outcome.ref.url, outcome.error});
+  }
+  if (outcome.ref.method == DiscoveryMethod::kManual && target.kind ==
+                                                            sitemap::Target::Kind::kSitemapUrl) {
+    // A direct sitemap target that cannot be fetched or is not a sitemap fails the job.
+    if (!outcome.type || (outcome.http_status < 200 || outcome.http_status >= 300)) {
+      report.failed = true;
+      report.error = outcome.error.empty() ? "not a sitemap" : outcome.error;
+    }
+  }
+}
+
+void Crawl::State::schedule_sitemap(const std::string& url, DiscoveryMethod method, int depth,
+                                    std::optional<int> parent, bool gated_top) {
+  if (stopping) return;
+  {
+    std::lock_guard lock(mutex);
+    if (depth > limits.max_depth) {
+      caps.emplace("max_depth");
+      return;
+    }
+    if (!requested.insert(url).second) return;  // self-listing, cycles, duplicates
+    if (method != DiscoveryMethod::kCommonPath) {
+      if (scheduled_sitemaps >= limits.max_sitemaps) {
+        caps.emplace("max_sitemaps");
+        return;
+      }
+      ++scheduled_sitemaps;
+    }
+    if (gated_top) ++unclaimed_tops;
+  }
+  SitemapRef ref;
+  ref.url = ref.requested_url = url;
+  ref.method = method;
+  ref.depth = depth;
+  ref.parent_id = parent;
+  submit(url, std::make_shared<SitemapFetch>(shared_from_this(), std::move(ref), gated_top));
+}
+
+void Crawl::State::start_discovery() {
+  auto self = shared_from_this();
+  submit(origin + std::string(sitemap::kRobotsTxtPath),
+         std::make_shared<SmallBodyFetch>(limits.max_robots_bytes,
+                                          [self](const fetch::Result& result, std::string body) {
+                                            self->on_robots(result, body);
+                                            self->finish_request();
+                                          }));
+}
+
+void Crawl::State::on_robots(const fetch::Result& result, const std::string& body) {
+  note_response(result.status);
+  if (result.status == 0) {
+    if (is_connection_level(result.error) && target.bare_host && !tried_http_fallback &&
+        origin.rfind("https://", 0) == 0) {
+      tried_http_fallback = true;
+      origin = "http://" + origin.substr(8);
+      start_discovery();
+      return;
+    }
+    if (result.error == fetch::ErrorKind::kPrivateAddress ||
+        result.error == fetch::ErrorKind::kBadScheme || is_connection_level(result.error) ||
+        result.error == fetch::ErrorKind::kDns) {
+      std::lock_guard lock(mutex);
+      report.failed = true;
+      report.unreachable = result.error != fetch::ErrorKind::kPrivateAddress;
+      report.error = report.unreachable ? "unreachable: " + result.error_message
+                                        : "refused: " + result.error_message;
+      return;
+    }
+  }
+  std::vector<std::string> listed;
+  if (result.ok()) listed = sitemap::sitemap_urls_from_robots(body, origin + "/robots.txt");
+  {
+    std::lock_guard lock(mutex);
+    unclaimed_tops = 1;  // held until every listed top is scheduled
+    next_step = [this] { start_probes(); };
+  }
+  for (const auto& url : listed) schedule_sitemap(url, DiscoveryMethod::kRobotsTxt, 1, {}, true);
+  top_settled();
+}
+
+void Crawl::State::start_probes() {
+  {
+    std::lock_guard lock(mutex);
+    unclaimed_tops = 1;
+    next_step = [this] { start_home_page(); };
+  }
+  for (const auto path : sitemap::kWellKnownSitemapPaths) {
+    schedule_sitemap(origin + std::string(path), DiscoveryMethod::kCommonPath, 1, {}, true);
+  }
+  top_settled();
+}
+
+void Crawl::State::start_home_page() {
+  if (stopping) return;
+  auto self = shared_from_this();
+  const std::string home = origin + "/";
+  submit(home, std::make_shared<SmallBodyFetch>(
+                   limits.max_home_page_bytes,
+                   [self, home](const fetch::Result& result, std::string body) {
+                     self->note_response(result.status);
+                     if (result.ok()) {
+                       const auto page = result.final_url.empty() ? home : result.final_url;
+                       for (const auto& url : sitemap::sitemap_links_from_html(body, page)) {
+                         self->schedule_sitemap(url, DiscoveryMethod::kHtmlLink, 1, {}, false);
+                       }
+                     }
+                     self->finish_request();
+                   }));
+}
+
+Crawl::Crawl(fetch::Client& client, CrawlSink& sink, CrawlLimits limits)
+    : state_(std::make_shared<State>(client, sink, limits)) {}
+
+Crawl::~Crawl() { stop(); }
+
+void Crawl::stop() {
+  state_->interrupted = true;
+  state_->stopping = true;
+}
+
+CrawlReport Crawl::run(const sitemap::Target& target) {
+  State& st = *state_;
+  st.target = target;
+  if (target.kind == sitemap::Target::Kind::kSitemapUrl) {
+    st.schedule_sitemap(target.url, DiscoveryMethod::kManual, 1, {}, false);
+  } else {
+    st.origin = target.origin;
+    st.start_discovery();
+  }
+  std::unique_lock lock(st.mutex);
+  st.idle.wait(lock, [&] { return st.pending == 0; });
+  CrawlReport report = st.report;
+  report.origin = st.origin.empty() ? target.origin : st.origin;
+  report.urls = st.urls;
+  report.caps_hit.assign(st.caps.begin(), st.caps.end());
+  if (st.interrupted && !st.caps.count("max_urls")) {
+    report.interrupted = true;
+    if (!report.failed) {
+      report.failed = true;
+      report.error = "interrupted";
+    }
+  }
+  if (!report.failed && target.kind == sitemap::Target::Kind::kDiscovery && !st.any_response) {
+    report.failed = true;
+    report.unreachable = true;
+    report.error = "unreachable: no HTTP response from " + report.origin;
+  }
+  return report;
+}
+
+}  // namespace scrapersky::pipeline

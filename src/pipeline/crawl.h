@@ -1,0 +1,99 @@
+#pragma once
+// One scan job's crawl: discovery (robots.txt, well-known paths, <link rel="sitemap">), then
+// every sitemap it leads to, fetched by the shared fetch::Client and parsed as it streams.
+// Entries go to a CrawlSink as soon as they are parsed; nothing here touches the database.
+// Rules: spec/sitemaps.md ("Discovery", "Fetching", "Limits and loops", "Outcome of a job").
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fetch/client.h"
+#include "model/enums.h"
+#include "sitemap/parser.h"
+#include "sitemap/target.h"
+
+namespace scrapersky::pipeline {
+
+// A sitemap of this crawl, identified by its final URL after redirects.
+struct SitemapRef {
+  int id = 0;                  // 1, 2, ... in the order sitemaps were found
+  std::string url;             // final URL (the requested one when no response came)
+  std::string requested_url;
+  model::DiscoveryMethod method = model::DiscoveryMethod::kManual;
+  int depth = 1;               // top sitemaps are depth 1
+  std::optional<int> parent_id;
+};
+
+struct SitemapOutcome {
+  SitemapRef ref;
+  std::optional<model::SitemapType> type;  // nullopt when the body was not parsed as a sitemap
+  std::int64_t url_count = 0;      // URLs handed to the sink; for an index, children listed
+  std::int64_t invalid_locs = 0;
+  std::int64_t size_bytes = 0;     // decompressed
+  bool gzipped = false;
+  bool truncated = false;
+  long http_status = 0;
+  std::string error;               // empty when the file was read whole and well-formed
+  bool has_lastmod = false, has_priority = false, has_changefreq = false;
+  std::string etag, last_modified;
+};
+
+// Receives the crawl's findings. Called from the fetch client's loop thread, one call at a
+// time per crawl. on_url may block briefly (a bounded write queue): that is the back-pressure.
+class CrawlSink {
+ public:
+  virtual ~CrawlSink() = default;
+  // A fetched body proved to be a sitemap (or a listed sitemap failed): before its entries.
+  virtual void on_sitemap(const SitemapRef& ref) = 0;
+  virtual void on_url(const SitemapRef& ref, const sitemap::Entry& entry) = 0;
+  virtual void on_sitemap_done(const SitemapOutcome& outcome) = 0;
+};
+
+struct CrawlLimits {
+  int max_depth = 10;
+  int max_sitemaps = 10'000;
+  std::int64_t max_urls = 0;  // 0: unlimited
+  std::int64_t max_sitemap_bytes = 52'428'800;
+  std::int64_t max_robots_bytes = 512 * 1024;
+  std::int64_t max_home_page_bytes = 2 * 1024 * 1024;
+};
+
+struct SitemapError {
+  std::string sitemap_url;
+  std::string error;
+};
+
+struct CrawlReport {
+  bool failed = false;
+  bool unreachable = false;     // no HTTP response to any request of the discovery
+  bool interrupted = false;
+  std::string error;            // why the job failed
+  std::string origin;           // the origin discovery settled on (after the http fallback)
+  int sitemaps_found = 0;       // sitemap rows (fetched or failed)
+  int sitemaps_failed = 0;
+  std::int64_t urls = 0;        // entries handed to the sink
+  std::vector<std::string> caps_hit;  // "max_urls", "max_sitemaps", "max_depth"
+  std::vector<SitemapError> errors;
+};
+
+class Crawl {
+ public:
+  Crawl(fetch::Client& client, CrawlSink& sink, CrawlLimits limits);
+  ~Crawl();
+  Crawl(const Crawl&) = delete;
+  Crawl& operator=(const Crawl&) = delete;
+
+  // Runs the whole crawl of one target; blocks until every request has finished.
+  CrawlReport run(const sitemap::Target& target);
+  // Thread-safe: no new requests, running transfers stop at their next chunk.
+  void stop();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace scrapersky::pipeline
