@@ -15,6 +15,14 @@ endfunction()
 # scrapersky_test(NAME SOURCES ... DEPS ... LABELS ...): one GoogleTest binary registered with CTest.
 function(scrapersky_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  # A test folder still being written (sources listed, not there yet) must not break the
+  # configure step for everyone else: skip that target with a warning.
+  foreach(src ${T_SOURCES})
+    if(NOT IS_ABSOLUTE ${src} AND NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+      message(WARNING "scrapersky_test(${name}): ${src} does not exist yet; target skipped")
+      return()
+    endif()
+  endforeach()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   if(NOT T_LABELS)

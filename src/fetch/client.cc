@@ -196,7 +196,13 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     job.delivered = true;
     job.result.body_bytes += static_cast<std::int64_t>(take);
   }
-  if (take < length) {
+  // libcurl reads up to 100 buffers before it calls the progress callback, so the wire cap
+  // is also checked here, on the download counter, once this buffer is delivered: the wire
+  // overshoots the cap by at most one read buffer, and a plain body is cut exactly at the cap.
+  curl_off_t wire = 0;
+  curl_easy_getinfo(job.easy.get(), CURLINFO_SIZE_DOWNLOAD_T, &wire);
+  job.wire_now = std::max<std::int64_t>(job.wire_now, wire);
+  if (take < length || wire > job.options->max_body_bytes) {
     job.cut = true;
     return CURL_WRITEFUNC_ERROR;
   }
@@ -210,7 +216,7 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
 // Wire bytes: `dlnow` counts what came off the socket before Content-Encoding is undone.
 int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t) {
   Job& job = *static_cast<Job*>(user);
-  job.wire_now = dlnow;
+  job.wire_now = std::max<std::int64_t>(job.wire_now, dlnow);
   if (dlnow > job.options->max_body_bytes) {
     job.cut = true;
     return 1;
