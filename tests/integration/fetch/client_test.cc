@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <random>
 
@@ -567,6 +568,44 @@ TEST(FetchClient, ConnectTimeoutIsAConnectError) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
+TEST(FetchClient, ConnectionCutMidBodyKeepsDeliveredBytesAndIsNotRetried) {
+  FixtureSite site;
+  FixtureResponse response = FixtureResponse::text(pattern(5000));
+  response.send_only_bytes = 1200;
+  site.route("/cut.xml", response);
+  Client client(test_options());
+
+  const auto fetched = client.get(site.url("/cut.xml"));
+
+  EXPECT_EQ(fetched.result.error, ErrorKind::kOther) << fetched.result.error_message;
+  EXPECT_FALSE(fetched.result.ok());
+  EXPECT_EQ(fetched.body, response.body.substr(0, 1200));
+  EXPECT_EQ(fetched.result.attempts, 1);
+  EXPECT_EQ(site.hits("/cut.xml"), 1);
+}
+
+TEST(FetchClient, ConsumerThatThrowsEndsTheRequestWithAnError) {
+  class Throwing : public BodyConsumer {
+   public:
+    bool on_data(std::span<const char>) override { throw std::runtime_error("parser broke"); }
+    void on_done(const Result& result) override { done.set_value(result); }
+    std::promise<Result> done;
+  };
+  FixtureSite site;
+  site.route("/x", FixtureResponse::text("data"));
+  Client client(test_options());
+  auto consumer = std::make_shared<Throwing>();
+  auto done = consumer->done.get_future();
+
+  client.submit({site.url("/x"), "", ""}, consumer);
+  ASSERT_EQ(done.wait_for(5s), std::future_status::ready);
+  const Result result = done.get();
+
+  EXPECT_EQ(result.error, ErrorKind::kOther);
+  EXPECT_EQ(result.error_message, "body consumer failed: parser broke");
+  EXPECT_EQ(result.attempts, 1);
+}
+
 // --- The private-address guard -------------------------------------------------------------
 
 TEST(FetchClient, PrivateAddressGuardRefusesLoopbackInEverySpelling) {
@@ -793,6 +832,25 @@ TEST(FetchClient, CancelAllAbortsRunningQueuedAndWaitingRequests) {
     EXPECT_EQ(consumer->done_calls(), 1);
   }
   EXPECT_EQ(site.hits("/stall"), 1) << "queued requests never started";
+}
+
+TEST(FetchClient, RequestsSubmittedAfterCancelAllRunNormally) {
+  FixtureSite site;
+  FixtureResponse stall = FixtureResponse::text("never");
+  stall.delay_before = 60s;
+  site.route("/stall", stall);
+  site.route("/fine", FixtureResponse::text("fine"));
+  Client client(test_options());
+  auto stalled = std::make_shared<RecordingConsumer>();
+  client.submit({site.url("/stall"), "", ""}, stalled);
+  ASSERT_TRUE(eventually([&] { return site.hits("/stall") == 1; }));
+  client.cancel_all();
+  EXPECT_EQ(stalled->wait(2s).error, ErrorKind::kAborted);
+
+  const auto fetched = client.get(site.url("/fine"));
+
+  EXPECT_TRUE(fetched.result.ok()) << fetched.result.error_message;
+  EXPECT_EQ(fetched.body, "fine");
 }
 
 TEST(FetchClient, DestructorWithRequestsInFlightDoesNotHang) {
