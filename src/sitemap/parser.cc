@@ -144,7 +144,17 @@ class XmlReader {
   }
 
   void begin_entry() {
-    entry_ = Entry{};
+    // Field by field, so the strings keep their capacity from one entry to the next.
+    entry_.loc.clear();
+    entry_.lastmod.reset();
+    entry_.changefreq.reset();
+    entry_.priority.reset();
+    entry_.image_count = entry_.video_count = 0;
+    entry_.first_image_loc.clear();
+    entry_.has_news = false;
+    entry_.news_title.clear();
+    entry_.news_publication_date.reset();
+    entry_.alternates.clear();
     entry_depth_ = depth_;
     loc_seen_ = lastmod_seen_ = changefreq_seen_ = priority_seen_ = false;
     published_.reset();

@@ -87,6 +87,7 @@ class SitemapParser {
   // sitemap): the caller may stop reading.
   bool feed(std::span<const char> bytes);
   bool feed(std::string_view bytes) { return feed(std::span<const char>(bytes)); }
+  bool feed(const std::string& bytes) { return feed(std::string_view(bytes)); }
 
   // End of the stream. complete=false means the caller cut it short (timeout, wire cap):
   // the partial tail is dropped without a malformed error and truncated is set.
