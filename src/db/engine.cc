@@ -1,0 +1,274 @@
+#include "db/engine.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+
+#include "db/internal/connection.h"
+#include "db/internal/pool.h"
+#include "db/postgres/pg_connection.h"
+#include "db/sqlite/sqlite_connection.h"
+
+namespace scrapersky::db {
+namespace internal {
+
+struct EngineCore {
+  Dialect dialect = Dialect::kPostgres;
+  std::string masked_url;
+  std::shared_ptr<Pool> writer;   // PostgreSQL: the one pool; SQLite: the single writer
+  std::shared_ptr<Pool> readers;  // SQLite only
+  bool echo = false;
+};
+
+struct SessionState {
+  std::shared_ptr<EngineCore> core;
+  Pool::Lease lease;
+  bool lease_is_writer = false;
+  bool unit_open = false;
+};
+
+}  // namespace internal
+
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite:///";
+constexpr std::chrono::milliseconds kSqliteBusyTimeout{30'000};
+
+internal::PoolOptions pool_options(const config::PoolSettings& p) {
+  internal::PoolOptions o;
+  o.size = p.size;
+  o.max_overflow = p.max_overflow;
+  o.timeout = p.timeout;
+  o.recycle = std::chrono::duration_cast<std::chrono::milliseconds>(p.recycle);
+  o.pre_ping = p.pre_ping;
+  return o;
+}
+
+// "sqlite:///rel.db" -> "rel.db" (relative to the working directory);
+// "sqlite:////abs/x.db" -> "/abs/x.db".
+std::string sqlite_path(std::string_view url) {
+  std::string_view rest = url.substr(kSqlitePrefix.size());
+  if (const auto q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
+  if (rest.empty() || rest == "/") {
+    throw config::Error("DATABASE_URL", fmt::format("SQLite URL '{}' names no file", url));
+  }
+  return std::string(rest);
+}
+
+}  // namespace
+
+// ---- Transaction ----
+
+void Transaction::check_usable() const {
+  if (finished_) throw TransactionFailed("25000", "the unit of work has already ended");
+  if (first_error_) {
+    throw TransactionFailed("25P02", "transaction failed earlier: " + *first_error_);
+  }
+}
+
+void Transaction::record_failure(const Error& error) {
+  if (!first_error_) first_error_ = error.what();
+}
+
+Result Transaction::exec(std::string_view sql, std::span<const Value> params) {
+  check_usable();
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    Result result = connection_->exec(sql, params);
+    if (echo_) {
+      const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+      spdlog::info("SQL {:.3f} ms, {} rows, {} params (redacted): {}", took.count(),
+                   result.affected_rows(), params.size(), sql);
+    }
+    return result;
+  } catch (const Error& e) {
+    record_failure(e);
+    if (echo_) spdlog::info("SQL failed ({}): {}", e.sqlstate(), sql);
+    throw;
+  }
+}
+
+Result Transaction::exec(std::string_view sql, std::initializer_list<Value> params) {
+  return exec(sql, std::span<const Value>(params.begin(), params.size()));
+}
+
+std::int64_t Transaction::copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                                    std::span<const Value> cells) {
+  check_usable();
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    const std::int64_t rows = connection_->copy_rows(table, columns, cells);
+    if (echo_) {
+      const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+      spdlog::info("SQL {:.3f} ms, {} rows: bulk write into {} ({} columns, values redacted)",
+                   took.count(), rows, table, columns.size());
+    }
+    return rows;
+  } catch (const Error& e) {
+    record_failure(e);
+    throw;
+  }
+}
+
+Dialect Transaction::dialect() const { return connection_->dialect(); }
+
+// ---- UnitOfWork ----
+
+UnitOfWork::UnitOfWork(internal::SessionState* session, internal::Connection* connection, bool echo)
+    : session_(session), tx_(connection, echo) {}
+
+UnitOfWork::~UnitOfWork() {
+  if (done_) return;
+  try {
+    rollback();
+  } catch (...) {
+    // The pool resets (or discards) the connection on return; nothing more to do here.
+    finish();
+  }
+}
+
+void UnitOfWork::commit() {
+  if (done_) throw CommitFailed("25000", "commit failed: the unit of work has already ended");
+  if (tx_.first_error_) {
+    const std::string first = *tx_.first_error_;
+    rollback();
+    throw CommitFailed("25P02", "commit failed: transaction failed earlier: " + first);
+  }
+  try {
+    tx_.connection_->commit();
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+}
+
+void UnitOfWork::rollback() {
+  if (done_) return;
+  try {
+    if (!tx_.connection_->broken()) tx_.connection_->rollback();
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+}
+
+void UnitOfWork::finish() {
+  done_ = true;
+  tx_.finished_ = true;
+  session_->unit_open = false;
+  // SQLite has one writer: hold it only for the unit of work. A lost connection goes back
+  // now so the pool can discard it and bump its generation.
+  if ((session_->lease_is_writer && session_->core->dialect == Dialect::kSqlite) ||
+      (session_->lease && session_->lease->broken())) {
+    session_->lease.release();
+  }
+}
+
+// ---- Session ----
+
+Session::Session(std::shared_ptr<internal::EngineCore> core)
+    : state_(std::make_unique<internal::SessionState>()) {
+  state_->core = std::move(core);
+}
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+Session::~Session() = default;
+
+UnitOfWork Session::begin() { return start(true); }
+UnitOfWork Session::begin_read() { return start(false); }
+
+UnitOfWork Session::start(bool write) {
+  if (!state_) throw Error("", "session was moved from");
+  if (state_->unit_open) {
+    throw Error("25001", "a unit of work is already open on this session (no nested transactions)");
+  }
+  auto& core = *state_->core;
+  const bool use_writer = write || core.dialect == Dialect::kPostgres;
+  if (state_->lease && state_->lease_is_writer != use_writer) state_->lease.release();
+  if (!state_->lease) {
+    state_->lease = (use_writer ? core.writer : core.readers)->checkout();
+    state_->lease_is_writer = use_writer;
+  }
+  try {
+    state_->lease->begin(write);
+  } catch (...) {
+    state_->lease.release();
+    throw;
+  }
+  state_->unit_open = true;
+  return UnitOfWork(state_.get(), &*state_->lease, core.echo);
+}
+
+// ---- Engine ----
+
+std::shared_ptr<Engine> Engine::create(const config::Settings& settings) {
+  auto core = std::make_shared<internal::EngineCore>();
+  const std::string& url = settings.database_url;
+  core->masked_url = config::mask_db_url(url);
+  core->echo = settings.sql_echo;
+  if (url.rfind(kSqlitePrefix, 0) == 0) {
+    core->dialect = Dialect::kSqlite;
+    const std::string path = sqlite_path(url);
+    auto connector = [path] { return internal::connect_sqlite(path, kSqliteBusyTimeout); };
+    internal::PoolOptions writer = pool_options(settings.pool);
+    writer.size = 1;
+    writer.max_overflow = 0;
+    writer.pre_ping = false;
+    internal::PoolOptions readers = pool_options(settings.pool);
+    readers.pre_ping = false;
+    core->writer = internal::Pool::create(writer, connector);
+    core->readers = internal::Pool::create(readers, connector);
+  } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    core->dialect = Dialect::kPostgres;
+    core->writer = internal::Pool::create(pool_options(settings.pool),
+                                          [url] { return internal::connect_postgres(url); });
+  } else {
+    throw config::Error("DATABASE_URL",
+                        fmt::format("unsupported database URL '{}'", core->masked_url));
+  }
+  return std::shared_ptr<Engine>(new Engine(std::move(core)));
+}
+
+Engine::~Engine() = default;
+
+Session Engine::session() { return Session(core_); }
+
+PoolMetrics Engine::metrics() const {
+  PoolMetrics m = core_->writer->metrics();
+  if (core_->readers) {
+    const PoolMetrics r = core_->readers->metrics();
+    m.size += r.size;
+    m.max_overflow += r.max_overflow;
+    m.open += r.open;
+    m.idle += r.idle;
+    m.checked_out += r.checked_out;
+    m.overflow += r.overflow;
+    m.waits += r.waits;
+    m.timeouts += r.timeouts;
+    m.invalidations += r.invalidations;
+    m.connects += r.connects;
+  }
+  return m;
+}
+
+Dialect Engine::dialect() const { return core_->dialect; }
+std::string Engine::masked_url() const { return core_->masked_url; }
+
+std::string generate_uuid_v4() {
+  thread_local std::mt19937_64 random{[] {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  }()};
+  std::uint64_t hi = random();
+  std::uint64_t lo = random();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
+                     hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+}
+
+}  // namespace scrapersky::db

@@ -1,0 +1,134 @@
+#pragma once
+// The one gate to the database (spec/database.md). One Engine per process owns the pool;
+// Sessions come only from it; a UnitOfWork (created by request handlers and job runners) is
+// the only thing that can commit; services and repositories get a Transaction&, which runs
+// statements and nothing else.
+//
+//   auto engine = db::Engine::create(settings);
+//   auto session = engine->session();
+//   auto uow = session.begin();
+//   repo.save(uow.tx(), ...);     // Transaction&: exec / copy_rows only
+//   uow.commit();                 // destroyed without commit() = rolled back
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "config/settings.h"
+#include "db/dialect.h"
+#include "db/errors.h"
+#include "db/pool_metrics.h"
+#include "db/result.h"
+
+namespace scrapersky::db {
+
+namespace internal {
+class Connection;
+struct EngineCore;
+struct SessionState;
+}  // namespace internal
+
+class UnitOfWork;
+
+// The statement handle of one open transaction. It has no begin/commit/rollback on purpose
+// (rule 5; tests/db/transaction_shape_test.cc keeps it so). After a statement fails, every
+// further call throws TransactionFailed naming the first error (rule 6).
+class Transaction {
+ public:
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // One statement; placeholders are $1, $2, ... on both backends.
+  Result exec(std::string_view sql, std::span<const Value> params = {});
+  Result exec(std::string_view sql, std::initializer_list<Value> params);
+
+  // Bulk write in one round trip per batch: COPY FROM STDIN on PostgreSQL, multi-row INSERT
+  // chunked under SQLITE_MAX_VARIABLE_NUMBER on SQLite. `cells` is row-major,
+  // columns.size() values per row. Returns the rows written.
+  std::int64_t copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                         std::span<const Value> cells);
+
+  Dialect dialect() const;
+
+ private:
+  friend class UnitOfWork;
+  Transaction(internal::Connection* connection, bool echo) : connection_(connection), echo_(echo) {}
+  void check_usable() const;
+  void record_failure(const Error& error);
+
+  internal::Connection* connection_;
+  bool echo_;
+  bool finished_ = false;
+  std::optional<std::string> first_error_;
+};
+
+// One transaction, RAII: rolled back in the destructor unless commit() succeeded. Only one
+// unit of work is open per session at a time; it must not outlive its session.
+class UnitOfWork {
+ public:
+  UnitOfWork(const UnitOfWork&) = delete;
+  UnitOfWork& operator=(const UnitOfWork&) = delete;
+  ~UnitOfWork();
+
+  Transaction& tx() { return tx_; }
+  // Checks the transaction status before COMMIT; throws CommitFailed when a statement failed
+  // earlier, the status is not committable, or the server does not answer COMMIT.
+  void commit();
+  // Ends the unit without keeping anything (also what the destructor does).
+  void rollback();
+
+ private:
+  friend class Session;
+  UnitOfWork(internal::SessionState* session, internal::Connection* connection, bool echo);
+  void finish();
+
+  internal::SessionState* session_;
+  Transaction tx_;
+  bool done_ = false;
+};
+
+// A pooled connection borrowed from the Engine, taken lazily at the first begin() and given
+// back (reset) when the session is destroyed. Background work opens its own session.
+class Session {
+ public:
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  ~Session();
+
+  // A write unit: BEGIN on PostgreSQL, BEGIN IMMEDIATE on SQLite's writer connection.
+  UnitOfWork begin();
+  // A read unit: deferred BEGIN on an SQLite reader connection; PostgreSQL: same as begin().
+  UnitOfWork begin_read();
+
+ private:
+  friend class Engine;
+  explicit Session(std::shared_ptr<internal::EngineCore> core);
+  UnitOfWork start(bool write);
+
+  std::unique_ptr<internal::SessionState> state_;
+};
+
+class Engine {
+ public:
+  // Builds the pool(s) for settings.database_url; connects lazily. Throws config::Error for
+  // a URL this layer cannot use.
+  static std::shared_ptr<Engine> create(const config::Settings& settings);
+  ~Engine();
+
+  Session session();  // the session factory (get_db_session())
+  PoolMetrics metrics() const;
+  Dialect dialect() const;
+  std::string masked_url() const;
+
+ private:
+  explicit Engine(std::shared_ptr<internal::EngineCore> core) : core_(std::move(core)) {}
+  std::shared_ptr<internal::EngineCore> core_;
+};
+
+// A fresh random (version 4) UUID in its canonical lower-case text form.
+std::string generate_uuid_v4();
+
+}  // namespace scrapersky::db

@@ -1,0 +1,37 @@
+#pragma once
+// Versioned schema migrations (rule 11). Each migration runs in its own unit of work; on
+// PostgreSQL under pg_advisory_xact_lock(kMigrationLockKey), on SQLite under BEGIN IMMEDIATE,
+// so any number of processes may migrate at once and end with one schema.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "db/dialect.h"
+#include "db/engine.h"
+
+namespace scrapersky::db {
+
+inline constexpr std::int64_t kMigrationLockKey = 7'311'905'120'031;  // "scrapersky schema"
+
+// Brings the schema to the newest version; returns it. Idempotent.
+int migrate(Engine& engine);
+// The version the database is at (0: no schema_migrations table).
+int schema_version(Engine& engine);
+int latest_schema_version();
+
+// The CLI rule for scan/export/serve: an SQLite database is migrated in place; a PostgreSQL
+// database behind this build throws SchemaBehind ("... run `scrapersky migrate`").
+void ensure_schema(Engine& engine);
+
+namespace internal {
+struct Migration {
+  int version;
+  std::string name;
+  std::vector<std::string> (*statements)(Dialect dialect);
+};
+// Every migration, oldest first (migrations/schema_v*.cc).
+const std::vector<Migration>& all_migrations();
+std::vector<std::string> schema_v1(Dialect dialect);
+}  // namespace internal
+
+}  // namespace scrapersky::db

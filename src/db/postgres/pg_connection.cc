@@ -1,0 +1,295 @@
+#include "db/postgres/pg_connection.h"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <cmath>
+#include <vector>
+
+#include "db/timestamps.h"
+
+namespace scrapersky::db::internal {
+namespace {
+
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kBoolOid = 16;
+constexpr Oid kFloat8Oid = 701;
+constexpr Oid kTimestamptzOid = 1184;
+constexpr std::size_t kCopyChunkBytes = 1 << 20;
+
+struct PgConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PgResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+
+std::string first_line(const char* text) {
+  std::string s = text ? text : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string double_text(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return fmt::format("{}", v);
+}
+
+// Text of a parameter and its type: strings stay untyped so the server coerces them.
+struct Param {
+  std::string text;
+  Oid type = 0;
+  bool null = false;
+};
+
+Param to_param(const Value& value) {
+  struct Visitor {
+    Param operator()(std::nullptr_t) const { return {"", 0, true}; }
+    Param operator()(std::int64_t v) const { return {std::to_string(v), kInt8Oid, false}; }
+    Param operator()(double v) const { return {double_text(v), kFloat8Oid, false}; }
+    Param operator()(bool v) const { return {v ? "true" : "false", kBoolOid, false}; }
+    Param operator()(const std::string& v) const { return {v, 0, false}; }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+// COPY text format: backslash escapes for the characters that delimit rows and fields.
+void append_copy_text(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+}
+
+void append_copy_value(std::string& out, const Value& value) {
+  struct Visitor {
+    std::string& out;
+    void operator()(std::nullptr_t) const { out += "\\N"; }
+    void operator()(std::int64_t v) const { fmt::format_to(std::back_inserter(out), "{}", v); }
+    void operator()(double v) const { out += double_text(v); }
+    void operator()(bool v) const { out += v ? 't' : 'f'; }
+    void operator()(const std::string& v) const { append_copy_text(out, v); }
+  };
+  std::visit(Visitor{out}, value);
+}
+
+class PgConnection final : public Connection {
+ public:
+  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  Result exec(std::string_view sql, std::span<const Value> params) override {
+    std::vector<Param> converted;
+    converted.reserve(params.size());
+    for (const auto& p : params) converted.push_back(to_param(p));
+    std::vector<const char*> values;
+    std::vector<Oid> types;
+    for (const auto& p : converted) {
+      values.push_back(p.null ? nullptr : p.text.c_str());
+      types.push_back(p.type);
+    }
+    const std::string text(sql);
+    ResultPtr res(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
+                               types.data(), values.data(), nullptr, nullptr, 0));
+    check(res.get());
+    return to_result(res.get());
+  }
+
+  std::int64_t copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                         std::span<const Value> cells) override {
+    check_identifier(table);
+    std::string sql = fmt::format("COPY {} (", table);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      check_identifier(columns[i]);
+      sql += (i ? ", " : "");
+      sql += columns[i];
+    }
+    sql += ") FROM STDIN";
+    if (columns.empty() || cells.size() % columns.size() != 0) {
+      throw Error("22023", "copy_rows: cell count is not a multiple of the column count");
+    }
+    ResultPtr start(PQexecParams(conn_.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
+      check(start.get());
+      throw Error("XX000", "COPY did not start");
+    }
+    std::string buffer;
+    buffer.reserve(kCopyChunkBytes + 4096);
+    bool send_failed = false;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      append_copy_value(buffer, cells[i]);
+      buffer += (i + 1) % columns.size() == 0 ? '\n' : '\t';
+      if (buffer.size() >= kCopyChunkBytes) {
+        if (PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) != 1) {
+          send_failed = true;
+          break;
+        }
+        buffer.clear();
+      }
+    }
+    if (!send_failed && !buffer.empty() &&
+        PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) != 1) {
+      send_failed = true;
+    }
+    PQputCopyEnd(conn_.get(), send_failed ? "client failed to send COPY data" : nullptr);
+    // Drain every result so the connection is ready for the next statement.
+    std::int64_t copied = 0;
+    ResultPtr failure;
+    while (PGresult* raw = PQgetResult(conn_.get())) {
+      ResultPtr r(raw);
+      if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
+        copied = std::atoll(PQcmdTuples(raw));
+      } else if (!failure) {
+        failure = std::move(r);
+      }
+    }
+    if (failure) check(failure.get());
+    if (send_failed || PQstatus(conn_.get()) != CONNECTION_OK) check(nullptr);
+    return copied;
+  }
+
+  void begin(bool) override { simple("BEGIN"); }
+
+  void commit() override {
+    const auto status = PQtransactionStatus(conn_.get());
+    if (status != PQTRANS_INTRANS) {
+      rollback_quietly();
+      throw CommitFailed(status == PQTRANS_INERROR ? "25P02" : "25000",
+                         status == PQTRANS_INERROR
+                             ? "commit failed: the transaction is aborted (an earlier statement failed)"
+                             : "commit failed: no transaction in progress");
+    }
+    ResultPtr res(PQexecParams(conn_.get(), "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0));
+    try {
+      check(res.get());
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const Error& e) {
+      rollback_quietly();
+      throw CommitFailed(e.sqlstate(), std::string("commit failed: ") + e.what());
+    }
+    // A COMMIT of an aborted transaction is answered "ROLLBACK", not with an error.
+    if (std::string_view(PQcmdStatus(res.get())) != "COMMIT") {
+      throw CommitFailed("40000", fmt::format("commit failed: the server answered {}",
+                                              PQcmdStatus(res.get())));
+    }
+  }
+
+  void rollback() override { simple("ROLLBACK"); }
+
+  TxStatus status() const override {
+    if (broken()) return TxStatus::kUnknown;
+    switch (PQtransactionStatus(conn_.get())) {
+      case PQTRANS_IDLE: return TxStatus::kIdle;
+      case PQTRANS_INTRANS: return TxStatus::kInTransaction;
+      case PQTRANS_INERROR: return TxStatus::kFailed;
+      default: return TxStatus::kUnknown;
+    }
+  }
+
+  bool broken() const override { return lost_ || PQstatus(conn_.get()) != CONNECTION_OK; }
+
+  bool ping() override {
+    try {
+      exec("SELECT 1", {});
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }
+
+ private:
+  void simple(const char* sql) {
+    ResultPtr res(PQexecParams(conn_.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 0));
+    check(res.get());
+  }
+
+  void rollback_quietly() {
+    if (broken()) return;
+    ResultPtr res(PQexecParams(conn_.get(), "ROLLBACK", 0, nullptr, nullptr, nullptr, nullptr, 0));
+  }
+
+  // Throws for a failed statement; a lost connection becomes ConnectionError (08006).
+  void check(const PGresult* res) {
+    const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (res && status != PGRES_FATAL_ERROR && status != PGRES_BAD_RESPONSE &&
+        status != PGRES_NONFATAL_ERROR) {
+      return;
+    }
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    if (PQstatus(conn_.get()) != CONNECTION_OK || state == nullptr) {
+      lost_ = true;
+      throw ConnectionError(state ? state : "08006",
+                            fmt::format("connection to PostgreSQL at {}:{} lost: {}",
+                                        PQhost(conn_.get()), PQport(conn_.get()),
+                                        first_line(PQerrorMessage(conn_.get()))));
+    }
+    const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    std::string message = fmt::format("{} (SQLSTATE {})", primary ? primary : "error", state);
+    if (detail) message += fmt::format(": {}", detail);
+    throw_error(state, message);
+  }
+
+  static Result to_result(const PGresult* res) {
+    auto data = std::make_shared<ResultData>();
+    const int rows = PQntuples(res);
+    const int cols = PQnfields(res);
+    data->columns.reserve(cols);
+    std::vector<bool> is_timestamptz;
+    for (int c = 0; c < cols; ++c) {
+      data->columns.emplace_back(PQfname(res, c));
+      is_timestamptz.push_back(PQftype(res, c) == kTimestamptzOid);
+    }
+    data->cells.reserve(static_cast<std::size_t>(rows) * cols);
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          data->cells.emplace_back(std::nullopt);
+          continue;
+        }
+        std::string_view text(PQgetvalue(res, r, c), PQgetlength(res, r, c));
+        if (is_timestamptz[c]) {
+          if (auto utc = to_utc_iso(text)) {
+            data->cells.emplace_back(std::move(*utc));
+            continue;
+          }
+        }
+        data->cells.emplace_back(std::string(text));
+      }
+    }
+    const char* tuples = PQcmdTuples(const_cast<PGresult*>(res));
+    data->affected_rows = (tuples && *tuples) ? std::atoll(tuples) : rows;
+    return Result(std::move(data));
+  }
+
+  std::unique_ptr<PGconn, PgConnDeleter> conn_;
+  bool lost_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_postgres(const std::string& url) {
+  PGconn* raw = PQconnectdb(url.c_str());
+  if (raw == nullptr) throw ConnectionError("08001", "could not allocate a PostgreSQL connection");
+  std::unique_ptr<PGconn, PgConnDeleter> conn(raw);
+  if (PQstatus(raw) != CONNECTION_OK) {
+    const char* host = PQhost(raw);
+    const char* port = PQport(raw);
+    throw ConnectionError("08001", fmt::format("could not connect to PostgreSQL at {}:{}: {}",
+                                               host && *host ? host : "(default)",
+                                               port && *port ? port : "5432",
+                                               first_line(PQerrorMessage(raw))));
+  }
+  return std::make_unique<PgConnection>(conn.release());
+}
+
+}  // namespace scrapersky::db::internal

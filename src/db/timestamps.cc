@@ -1,0 +1,118 @@
+#include "db/timestamps.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdint>
+
+namespace scrapersky::db {
+namespace {
+
+// Howard Hinnant's days_from_civil / civil_from_days.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+// Reads exactly `n` digits at `pos`.
+bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+std::string format_epoch(std::int64_t seconds) {
+  std::int64_t days = seconds / 86400;
+  std::int64_t rem = seconds % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, rem % 3600 / 60,
+                     rem % 60);
+}
+
+}  // namespace
+
+std::optional<std::string> to_utc_iso(std::string_view s) {
+  std::size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(s, pos, 4, year) || !expect(s, pos, '-') || !digits(s, pos, 2, month) ||
+      !expect(s, pos, '-') || !digits(s, pos, 2, day)) {
+    return std::nullopt;
+  }
+  if (!(expect(s, pos, ' ') || expect(s, pos, 'T')) || !digits(s, pos, 2, hour) ||
+      !expect(s, pos, ':') || !digits(s, pos, 2, minute) || !expect(s, pos, ':') ||
+      !digits(s, pos, 2, second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  if (expect(s, pos, '.')) {
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
+  }
+  std::int64_t offset = 0;
+  if (expect(s, pos, 'Z')) {
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    const int sign = s[pos] == '-' ? -1 : 1;
+    ++pos;
+    int oh = 0, om = 0, os = 0;
+    if (!digits(s, pos, 2, oh)) return std::nullopt;
+    if (expect(s, pos, ':')) {
+      if (!digits(s, pos, 2, om)) return std::nullopt;
+      if (expect(s, pos, ':') && !digits(s, pos, 2, os)) return std::nullopt;
+    } else if (pos + 2 <= s.size()) {
+      if (!digits(s, pos, 2, om)) return std::nullopt;  // +0530
+    }
+    offset = sign * (oh * 3600 + om * 60 + os);
+  } else {
+    return std::nullopt;  // no offset: not a timestamptz
+  }
+  if (pos != s.size()) return std::nullopt;
+  const std::int64_t epoch =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset;
+  return format_epoch(epoch);
+}
+
+std::string format_utc(std::chrono::system_clock::time_point time) {
+  return format_epoch(
+      std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count());
+}
+
+}  // namespace scrapersky::db
