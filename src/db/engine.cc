@@ -116,8 +116,9 @@ Dialect Transaction::dialect() const { return connection_->dialect(); }
 
 // ---- UnitOfWork ----
 
-UnitOfWork::UnitOfWork(internal::SessionState* session, internal::Connection* connection, bool echo)
-    : session_(session), tx_(connection, echo) {}
+UnitOfWork::UnitOfWork(std::shared_ptr<internal::SessionState> session,
+                       internal::Connection* connection, bool echo)
+    : session_(std::move(session)), tx_(connection, echo) {}
 
 UnitOfWork::~UnitOfWork() {
   if (done_) return;
@@ -171,7 +172,7 @@ void UnitOfWork::finish() {
 // ---- Session ----
 
 Session::Session(std::shared_ptr<internal::EngineCore> core)
-    : state_(std::make_unique<internal::SessionState>()) {
+    : state_(std::make_shared<internal::SessionState>()) {
   state_->core = std::move(core);
 }
 Session::Session(Session&&) noexcept = default;
@@ -200,7 +201,7 @@ UnitOfWork Session::start(bool write) {
     throw;
   }
   state_->unit_open = true;
-  return UnitOfWork(state_.get(), &*state_->lease, core.echo);
+  return UnitOfWork(state_, &*state_->lease, core.echo);
 }
 
 // ---- Engine ----

@@ -66,7 +66,8 @@ class Transaction {
 };
 
 // One transaction, RAII: rolled back in the destructor unless commit() succeeded. Only one
-// unit of work is open per session at a time; it must not outlive its session.
+// unit of work is open per session at a time; the connection goes back to the pool once both
+// the unit and its session are gone.
 class UnitOfWork {
  public:
   UnitOfWork(const UnitOfWork&) = delete;
@@ -82,10 +83,11 @@ class UnitOfWork {
 
  private:
   friend class Session;
-  UnitOfWork(internal::SessionState* session, internal::Connection* connection, bool echo);
+  UnitOfWork(std::shared_ptr<internal::SessionState> session, internal::Connection* connection,
+             bool echo);
   void finish();
 
-  internal::SessionState* session_;
+  std::shared_ptr<internal::SessionState> session_;  // kept alive even if the Session goes first
   Transaction tx_;
   bool done_ = false;
 };
@@ -108,7 +110,7 @@ class Session {
   explicit Session(std::shared_ptr<internal::EngineCore> core);
   UnitOfWork start(bool write);
 
-  std::unique_ptr<internal::SessionState> state_;
+  std::shared_ptr<internal::SessionState> state_;
 };
 
 class Engine {

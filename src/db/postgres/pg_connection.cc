@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <vector>
@@ -25,9 +26,13 @@ struct PgResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 
-std::string first_line(const char* text) {
+// A libpq message on one line (they end in newlines and may span several).
+std::string one_line(const char* text) {
   std::string s = text ? text : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (char& c : s) {
+    if (c == '\n') c = ' ';
+  }
   return s;
 }
 
@@ -230,7 +235,7 @@ class PgConnection final : public Connection {
       throw ConnectionError(state ? state : "08006",
                             fmt::format("connection to PostgreSQL at {}:{} lost: {}",
                                         PQhost(conn_.get()), PQport(conn_.get()),
-                                        first_line(PQerrorMessage(conn_.get()))));
+                                        one_line(PQerrorMessage(conn_.get()))));
     }
     const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -287,8 +292,12 @@ std::unique_ptr<Connection> connect_postgres(const std::string& url) {
     throw ConnectionError("08001", fmt::format("could not connect to PostgreSQL at {}:{}: {}",
                                                host && *host ? host : "(default)",
                                                port && *port ? port : "5432",
-                                               first_line(PQerrorMessage(raw))));
+                                               one_line(PQerrorMessage(raw))));
   }
+  // Server notices ("relation already exists, skipping") go to the debug log, not stderr.
+  PQsetNoticeProcessor(
+      raw, [](void*, const char* message) { spdlog::debug("postgres notice: {}", one_line(message)); },
+      nullptr);
   return std::make_unique<PgConnection>(conn.release());
 }
 

@@ -1,0 +1,136 @@
+// Schema v1 on PostgreSQL, in a schema of its own per test (search_path startup option, so
+// other tests sharing the database are not disturbed).
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "db/enum_columns.h"  // tests/db/
+#include "db/migrations/migrations.h"
+#include "pg_helpers.h"
+#include "support/pg_env.h"
+
+extern char** environ;
+
+namespace scrapersky::db {
+namespace {
+
+using testing::run;
+using testing::unique_name;
+
+class PostgresSchema : public ::testing::Test {
+ protected:
+  // An engine whose search_path is a fresh, empty schema.
+  std::shared_ptr<Engine> isolated(const std::string& url) {
+    admin_ = testing::tagged_engine(url, unique_name("admin"));
+    schema_ = unique_name("mig");
+    run(*admin_, "CREATE SCHEMA " + schema_);
+    isolated_url_ = testing::with_param(url, "options=-csearch_path%3D" + schema_);
+    config::Settings settings;
+    settings.database_url = isolated_url_;
+    return Engine::create(settings);
+  }
+  void TearDown() override {
+    if (admin_) run(*admin_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+  }
+  std::shared_ptr<Engine> admin_;
+  std::string schema_;
+  std::string isolated_url_;
+};
+
+TEST_F(PostgresSchema, MigrateIsIdempotentAndRecordsTheVersion) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  EXPECT_EQ(schema_version(*engine), 0);
+  EXPECT_THROW(ensure_schema(*engine), SchemaBehind);
+  EXPECT_EQ(migrate(*engine), latest_schema_version());
+  EXPECT_EQ(migrate(*engine), latest_schema_version());
+  EXPECT_NO_THROW(ensure_schema(*engine));
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM schema_migrations").front().get<int>(0),
+            latest_schema_version());
+}
+
+TEST_F(PostgresSchema, EveryStatusCheckConstraintEqualsTheCppEnum) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  migrate(*engine);
+  for (const auto& col : testing::enum_columns()) {
+    const auto r = run(*engine,
+                       "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                       "JOIN pg_class t ON t.oid = c.conrelid "
+                       "JOIN pg_namespace n ON n.oid = t.relnamespace "
+                       "WHERE n.nspname = $1 AND t.relname = $2 AND c.conname = $3 AND c.contype = 'c'",
+                       {schema_, col.table, "ck_" + col.table + "_" + col.column});
+    ASSERT_EQ(r.size(), 1u) << col.table << "." << col.column << " has no generated CHECK";
+    EXPECT_EQ(testing::quoted_literals(r.front().get<std::string>(0)), col.values)
+        << col.table << "." << col.column;
+  }
+}
+
+TEST_F(PostgresSchema, DatabaseRejectsAStatusOutsideTheEnum) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  migrate(*engine);
+  auto s = engine->session();
+  auto uow = s.begin();
+  const std::string id = generate_uuid_v4();
+  uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {id, "example.com"});
+  uow.tx().exec("INSERT INTO sitemap_files (id, domain_id, url, sitemap_type) VALUES ($1, $2, $3, $4)",
+                {generate_uuid_v4(), id, "https://example.com/sitemap.xml", "index"});
+  try {
+    uow.tx().exec("UPDATE sitemap_files SET sitemap_type = $1", {"STANDARD"});
+    FAIL() << "value outside the enum accepted";
+  } catch (const IntegrityError& e) {
+    EXPECT_EQ(e.sqlstate(), "23514");
+  }
+}
+
+TEST_F(PostgresSchema, SitemapUrlsTakeABulkWriteAndKeepUtcLastmod) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  migrate(*engine);
+  const std::string domain = generate_uuid_v4();
+  const std::string file = generate_uuid_v4();
+  auto s = engine->session();
+  auto uow = s.begin();
+  uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {domain, "example.com"});
+  uow.tx().exec("INSERT INTO sitemap_files (id, domain_id, url) VALUES ($1, $2, $3)",
+                {file, domain, "https://example.com/sitemap.xml"});
+  const std::vector<std::string_view> columns = {"sitemap_file_id", "domain_id", "url", "lastmod",
+                                                 "changefreq", "priority"};
+  const std::vector<Value> cells = {file, domain, "https://example.com/a", "2024-01-02T03:04:05+02:00",
+                                    "daily", 0.8,
+                                    file, domain, "https://example.com/b", nullptr, nullptr, nullptr};
+  EXPECT_EQ(uow.tx().copy_rows("sitemap_urls", columns, cells), 2);
+  const auto r = uow.tx().exec("SELECT url, lastmod, priority FROM sitemap_urls ORDER BY url");
+  EXPECT_EQ(r[0].get<std::string>("lastmod"), "2024-01-02T01:04:05Z");
+  EXPECT_DOUBLE_EQ(r[0].get<double>("priority"), 0.8);
+  EXPECT_TRUE(r[1].is_null("lastmod"));
+  uow.commit();
+}
+
+TEST_F(PostgresSchema, FourProcessesMigratingAtOnceEndWithOneSchema) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  std::vector<pid_t> children;
+  for (int i = 0; i < 4; ++i) {
+    pid_t pid = 0;
+    std::string helper = SCRAPERSKY_MIGRATE_HELPER;
+    char* argv[] = {helper.data(), isolated_url_.data(), nullptr};
+    ASSERT_EQ(posix_spawn(&pid, helper.c_str(), nullptr, nullptr, argv, environ), 0);
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a migrating process failed";
+  }
+  EXPECT_EQ(schema_version(*engine), latest_schema_version());
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM schema_migrations").front().get<int>(0),
+            latest_schema_version());
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM pg_tables WHERE schemaname = $1", {schema_})
+                .front().get<int>(0),
+            7);  // six tables + schema_migrations
+}
+
+}  // namespace
+}  // namespace scrapersky::db

@@ -1,0 +1,208 @@
+// Units of work on PostgreSQL (direct and through PgBouncer): errors end the transaction,
+// commit is checked, nothing commits implicitly, results are UTC, the bulk API escapes.
+#include <gtest/gtest.h>
+
+#include "pg_helpers.h"
+#include "support/pg_env.h"
+
+namespace scrapersky::db {
+namespace {
+
+using testing::run;
+using testing::tagged_engine;
+using testing::unique_name;
+
+class PostgresUnitOfWork : public ::testing::Test {
+ protected:
+  void use(const std::string& url) {
+    engine_ = tagged_engine(url, unique_name("uow"));
+    table_ = unique_name("uow_items");
+    run(*engine_, "CREATE TABLE " + table_ + " (id integer PRIMARY KEY, name text)");
+  }
+  void TearDown() override {
+    if (engine_) run(*engine_, "DROP TABLE IF EXISTS " + table_);
+  }
+  std::int64_t count() {
+    return run(*engine_, "SELECT count(*) FROM " + table_).front().get<std::int64_t>(0);
+  }
+  std::shared_ptr<Engine> engine_;
+  std::string table_;
+};
+
+TEST_F(PostgresUnitOfWork, DestroyedWithoutCommitLeavesNoRows) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  {
+    auto s = engine_->session();
+    auto uow = s.begin();
+    uow.tx().exec("INSERT INTO " + table_ + " VALUES ($1, $2)", {1, "never"});
+  }
+  EXPECT_EQ(count(), 0);
+}
+
+TEST_F(PostgresUnitOfWork, AFailedStatementFailsTheUnitAndLaterStatementsNameTheFirstError) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  auto s = engine_->session();
+  auto uow = s.begin();
+  uow.tx().exec("INSERT INTO " + table_ + " VALUES ($1, $2)", {1, "a"});
+  try {
+    uow.tx().exec("INSERT INTO " + table_ + " VALUES ($1, $2)", {1, "b"});
+    FAIL() << "duplicate accepted";
+  } catch (const IntegrityError& e) {
+    EXPECT_EQ(e.sqlstate(), "23505");
+  }
+  try {
+    uow.tx().exec("SELECT 1");
+    FAIL() << "statement after an error accepted";
+  } catch (const TransactionFailed& e) {
+    EXPECT_NE(std::string(e.what()).find("transaction failed earlier: duplicate key value violates unique constraint"),
+              std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("current transaction is aborted"), std::string::npos);
+  }
+  try {
+    uow.commit();
+    FAIL() << "commit after an error succeeded";
+  } catch (const CommitFailed& e) {
+    EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count(), 0);
+}
+
+TEST_F(PostgresUnitOfWork, ADeferredConstraintViolatedAtCommitRaisesCommitFailed) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  const std::string deferred = unique_name("deferred");
+  run(*engine_, "CREATE TABLE " + deferred + " (k integer, CONSTRAINT " + deferred +
+                    "_k UNIQUE (k) DEFERRABLE INITIALLY DEFERRED)");
+  {
+    auto s = engine_->session();
+    auto uow = s.begin();
+    uow.tx().exec("INSERT INTO " + deferred + " VALUES (1), (1)");  // accepted until COMMIT
+    try {
+      uow.commit();
+      FAIL() << "commit of a violated deferred constraint succeeded";
+    } catch (const CommitFailed& e) {
+      EXPECT_EQ(e.sqlstate(), "23505");
+    }
+  }
+  EXPECT_EQ(run(*engine_, "SELECT count(*) FROM " + deferred).front().get<int>(0), 0);
+  run(*engine_, "DROP TABLE " + deferred);
+}
+
+TEST_F(PostgresUnitOfWork, TimestampsComeBackAsUtcWhateverTheServerTimeZone) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  auto s = engine_->session();
+  auto uow = s.begin();
+  uow.tx().exec("SET LOCAL TimeZone = 'Asia/Kolkata'");
+  const auto row = uow.tx().exec(
+      "SELECT CAST($1 AS timestamptz) AS t, now() AS n, CAST(NULL AS timestamptz) AS z",
+      {"2024-01-02T03:04:05Z"}).front();
+  EXPECT_EQ(row.get<std::string>("t"), "2024-01-02T03:04:05Z");
+  EXPECT_EQ(row.get<std::string>("n").size(), 20u);
+  EXPECT_EQ(row.get<std::string>("n").back(), 'Z');
+  EXPECT_TRUE(row.is_null("z"));
+}
+
+TEST_F(PostgresUnitOfWork, ErrorsCarryTheirSqlstateClass) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  auto s = engine_->session();
+  {
+    auto uow = s.begin();
+    try {
+      uow.tx().exec("SELEC 1");
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.sqlstate(), "42601");
+    }
+  }
+  {
+    auto uow = s.begin();
+    EXPECT_THROW(uow.tx().exec("SELECT CAST($1 AS integer)", {"not a number"}), DataError);
+  }
+}
+
+TEST(PostgresConnect, ErrorNamesHostAndPortButNeverThePassword) {
+  config::Settings settings;
+  settings.database_url = "postgresql://someone:s3cret-pw@127.0.0.1:1/nothing?connect_timeout=2";
+  auto engine = Engine::create(settings);
+  auto s = engine->session();
+  try {
+    auto uow = s.begin();
+    FAIL() << "connected to port 1";
+  } catch (const ConnectionError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("127.0.0.1:1"), std::string::npos) << message;
+    EXPECT_EQ(message.find("s3cret-pw"), std::string::npos) << message;
+    EXPECT_EQ(e.sqlstate().substr(0, 2), "08");
+  }
+  EXPECT_EQ(engine->masked_url().find("s3cret-pw"), std::string::npos);
+}
+
+// Values that break naive COPY escaping.
+std::vector<std::optional<std::string>> awkward_values() {
+  return {"plain", "tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N",
+          "", std::nullopt, "quote ' and \" both", "unicode: 日本語 ✓ émoji 😀", "\\.", "end\\"};
+}
+
+void bulk_round_trip(Engine& engine) {
+  const std::string table = unique_name("awkward");
+  run(engine, "CREATE TABLE " + table + " (n bigint, v text, d double precision, b boolean)");
+  const auto values = awkward_values();
+  std::vector<Value> cells;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    cells.emplace_back(static_cast<std::int64_t>(i));
+    cells.emplace_back(values[i] ? Value(*values[i]) : Value(nullptr));
+    cells.emplace_back(i * 0.1);
+    cells.emplace_back(i % 2 == 0);
+  }
+  const std::vector<std::string_view> columns = {"n", "v", "d", "b"};
+  {
+    auto s = engine.session();
+    auto uow = s.begin();
+    EXPECT_EQ(uow.tx().copy_rows(table, columns, cells), static_cast<std::int64_t>(values.size()));
+    uow.commit();
+  }
+  const auto r = run(engine, "SELECT n, v, d, b FROM " + table + " ORDER BY n");
+  ASSERT_EQ(r.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(r[i].get<std::optional<std::string>>("v"), values[i]) << "row " << i;
+    EXPECT_DOUBLE_EQ(r[i].get<double>("d"), i * 0.1);
+    EXPECT_EQ(r[i].get<bool>("b"), i % 2 == 0);
+  }
+  run(engine, "DROP TABLE " + table);
+}
+
+TEST(PostgresBulk, RoundTripsAwkwardValuesDirect) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = tagged_engine(url, unique_name("bulk"));
+  bulk_round_trip(*engine);
+}
+
+TEST(PostgresBulk, RoundTripsAwkwardValuesThroughPgBouncer) {
+  SCRAPERSKY_REQUIRE_PGBOUNCER_URL(url);
+  auto engine = tagged_engine(url, unique_name("bulk"));
+  bulk_round_trip(*engine);
+}
+
+TEST(PostgresBulk, AFailedCopyFailsTheUnitOfWork) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = tagged_engine(url, unique_name("bulkfail"));
+  const std::string table = unique_name("bulk_unique");
+  run(*engine, "CREATE TABLE " + table + " (k integer PRIMARY KEY)");
+  {
+    auto s = engine->session();
+    auto uow = s.begin();
+    const std::vector<std::string_view> columns = {"k"};
+    const std::vector<Value> cells = {Value(1), Value(1)};
+    EXPECT_THROW(uow.tx().copy_rows(table, columns, cells), IntegrityError);
+    EXPECT_THROW(uow.tx().exec("SELECT 1"), TransactionFailed);
+  }
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM " + table).front().get<int>(0), 0);
+  run(*engine, "DROP TABLE " + table);
+}
+
+}  // namespace
+}  // namespace scrapersky::db
