@@ -109,6 +109,7 @@ class XmlReader {
       const std::size_t n = std::min(data.size(), kExpatChunk);
       const bool last = final && n == data.size();
       if (XML_Parse(parser_, data.data(), static_cast<int>(n), last) == XML_STATUS_ERROR) {
+        failed_ = true;
         report_expat_error();
         return false;
       }
@@ -123,6 +124,23 @@ class XmlReader {
     kUpdated, kPublished
   };
 
+ public:
+  // The stream was cut (by the caller, the cap or a broken gzip): let expat finish the bytes
+  // it holds back (Debian's expat defers re-parsing partial tokens), so that complete
+  // entries still arrive; the error for the unfinished tail itself is not reported.
+  void flush_at_cut() {
+    if (stopped_ || failed_) return;
+    if (XML_Parse(parser_, nullptr, 0, XML_TRUE) == XML_STATUS_ERROR) {
+      const XML_Error code = XML_GetErrorCode(parser_);
+      if (code != XML_ERROR_NO_ELEMENTS && code != XML_ERROR_UNCLOSED_TOKEN &&
+          code != XML_ERROR_PARTIAL_CHAR && code != XML_ERROR_UNCLOSED_CDATA_SECTION &&
+          code != XML_ERROR_ASYNC_ENTITY) {
+        report_expat_error();
+      }
+    }
+  }
+
+ private:
   void report_expat_error() {
     if (stopped_) return;  // our own stop: already recorded
     const XML_Error code = XML_GetErrorCode(parser_);
@@ -399,7 +417,8 @@ class XmlReader {
   EntrySink& sink_;
   ParseResult& result_;
   XML_Parser parser_ = nullptr;
-  bool stopped_ = false;
+  bool stopped_ = false;  // stopped by us (security, not a sitemap)
+  bool failed_ = false;   // expat reported an error
   int depth_ = 0;
   int entry_depth_ = 0;  // depth of the open entry element, 0 = none
   int image_depth_ = 0, news_depth_ = 0;
@@ -640,7 +659,12 @@ struct SitemapParser::Impl {
                    "gzip stream ends early: kept what decoded cleanly");
       document_complete = false;
     }
-    if (!stopped) end_document(document_complete);
+    if (!stopped) {
+      end_document(document_complete);
+    } else if (xml && (result.error == FileError::kTooLarge ||
+                       result.error == FileError::kTruncatedGzip)) {
+      xml->flush_at_cut();  // entries completed before the cut still count
+    }
     if (!complete) result.truncated = true;
     result.type = type_of(result.kind);
     return result;
@@ -656,7 +680,11 @@ struct SitemapParser::Impl {
         break;
       case Content::kXml:
         // A stream cut by the caller or by a broken gzip is not malformed: its tail is lost.
-        if (complete) xml->feed({}, true);
+        if (complete) {
+          xml->feed({}, true);
+        } else {
+          xml->flush_at_cut();
+        }
         break;
       case Content::kText:
         text->finish(complete);

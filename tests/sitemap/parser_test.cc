@@ -642,3 +642,21 @@ TEST(Feeding, EntriesArriveBeforeTheEndOfTheStream) {
 
 }  // namespace
 }  // namespace scrapersky::sitemap
+
+namespace scrapersky::sitemap {
+namespace {
+
+TEST(BrokenXml, CutStreamFedByteByByteStillDeliversItsCompleteEntries) {
+  // A long root tag fed one byte at a time makes expat defer re-parsing; the cut must flush it.
+  const std::string doc =
+      urlset(url("https://e.com/a") + url("https://e.com/b"), std::string(kExtNs) + " a=\"" +
+                                                                  std::string(400, 'x') + "\"");
+  const auto p = parse_in_chunks(doc.substr(0, doc.find("https://e.com/b")), 1, {}, false);
+  EXPECT_EQ(p.locs(), std::vector<std::string>{"https://e.com/a"});
+  EXPECT_EQ(p.result.kind, DocumentKind::kUrlset);
+  EXPECT_EQ(p.result.error, FileError::kNone);
+  EXPECT_TRUE(p.result.truncated);
+}
+
+}  // namespace
+}  // namespace scrapersky::sitemap
