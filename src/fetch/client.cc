@@ -354,6 +354,10 @@ class Client::Loop {
     {
       std::lock_guard lock(mutex_);
       cancel_ = true;
+      // What is in the inbox now was submitted before this call: it is cancelled too, while
+      // later submissions run normally.
+      for (auto& job : inbox_) cancelled_inbox_.push_back(std::move(job));
+      inbox_.clear();
     }
     curl_multi_wakeup(multi_);
   }
@@ -380,17 +384,26 @@ class Client::Loop {
   void run() {
     while (true) {
       std::vector<std::unique_ptr<Job>> arrived;
+      std::vector<std::unique_ptr<Job>> cancelled;
       bool stop = false;
       bool cancel = false;
       {
         std::lock_guard lock(mutex_);
         arrived.swap(inbox_);
+        cancelled.swap(cancelled_inbox_);
         stop = stop_;
         cancel = std::exchange(cancel_, false);
       }
+      if (cancel || stop) {
+        const std::string why = stop ? "client stopped" : "cancelled";
+        abort_everything(why);
+        for (auto& job : cancelled) finish(*job, ErrorKind::kAborted, why);
+      }
+      if (stop) {
+        for (auto& job : arrived) finish(*job, ErrorKind::kAborted, "client stopped");
+        return;
+      }
       for (auto& job : arrived) hosts_[job->host].queue.push_back(std::move(job));
-      if (stop || cancel) abort_everything(stop ? "client stopped" : "cancelled");
-      if (stop) return;
 
       promote_due_retries();
       start_ready();
@@ -615,8 +628,9 @@ class Client::Loop {
   CURLM* multi_ = nullptr;
   std::mt19937 rng_;
 
-  std::mutex mutex_;  // guards the three below
+  std::mutex mutex_;  // guards the four below
   std::vector<std::unique_ptr<Job>> inbox_;
+  std::vector<std::unique_ptr<Job>> cancelled_inbox_;  // taken from the inbox by cancel_all()
   bool stop_ = false;
   bool cancel_ = false;
 

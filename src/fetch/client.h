@@ -63,8 +63,9 @@ class Client {
 
   // Queues a request; thread-safe, never blocks on the network.
   void submit(Request request, std::shared_ptr<BodyConsumer> consumer);
-  // Aborts every request submitted so far (running, queued, waiting to retry) with kAborted.
-  // Returns at once; the on_done() calls happen on the loop thread.
+  // Aborts every request submitted before this call (running, queued, waiting to retry)
+  // with kAborted; later submissions run normally. Returns at once; the on_done() calls
+  // happen on the loop thread.
   void cancel_all();
 
   // Fetch and collect the body (capped by Options); blocking. For tests and small files;
