@@ -49,7 +49,7 @@ bool private_v6(const V6& b) {
   }
   if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) {
     if (all_zero(b, 4, 12)) return private_v4(v4_at(&b[12]));  // NAT64 64:ff9b::/96
-    if (b[4] == 0x00 && b[5] == 0x01) return true;              // local-use 64:ff9b:1::/48
+    if (b[4] == 0x00 && b[5] == 0x01) return true;             // local-use 64:ff9b:1::/48
   }
   if (b[0] == 0x20 && b[1] == 0x02) return private_v4(v4_at(&b[2]));  // 6to4 2002::/16
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;             // fe80::/10 link-local

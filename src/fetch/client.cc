@@ -1,10 +1,10 @@
 #include "fetch/client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cctype>
 #include <condition_variable>
@@ -28,7 +28,8 @@ void global_init_once() {
   static std::once_flag once;
   static CURLcode rc = CURLE_OK;
   std::call_once(once, [] { rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (rc != CURLE_OK) throw Error(std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK)
+    throw Error(std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
 }
 
 struct EasyDeleter {
@@ -49,7 +50,8 @@ std::string lower(std::string_view text) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -82,7 +84,8 @@ std::string address_text(const sockaddr* address) {
   if (address->sa_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, buf, sizeof buf);
   } else if (address->sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, buf, sizeof buf);
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, buf,
+              sizeof buf);
   }
   return buf;
 }
@@ -105,8 +108,8 @@ struct Job {
   std::unique_ptr<CURL, EasyDeleter> easy;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   std::int64_t wire_now = 0;
-  bool cut = false;      // a cap was reached
-  bool stopped = false;  // the consumer asked to stop
+  bool cut = false;           // a cap was reached
+  bool stopped = false;       // the consumer asked to stop
   std::string guard_refused;  // the private address refused, if any
   std::string consumer_error;
   ResponseHead head;  // headers of the latest response of the redirect chain
@@ -164,11 +167,16 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (colon == std::string_view::npos) return line.size();
   const std::string name = lower(trim(line.substr(0, colon)));
   const std::string value(trim(line.substr(colon + 1)));
-  if (name == "content-type") job.head.content_type = value;
-  else if (name == "content-encoding") job.head.content_encoding = value;
-  else if (name == "etag") job.head.etag = value;
-  else if (name == "last-modified") job.head.last_modified = value;
-  else if (name == "retry-after") job.retry_after = value;
+  if (name == "content-type")
+    job.head.content_type = value;
+  else if (name == "content-encoding")
+    job.head.content_encoding = value;
+  else if (name == "etag")
+    job.head.etag = value;
+  else if (name == "last-modified")
+    job.head.last_modified = value;
+  else if (name == "retry-after")
+    job.retry_after = value;
   return line.size();
 }
 
@@ -418,8 +426,8 @@ class Client::Loop {
 
   int poll_timeout_ms() const {
     if (waiting_.empty()) return 1000;
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(waiting_.begin()->first -
-                                                                    Clock::now());
+    const auto wait =
+        std::chrono::ceil<std::chrono::milliseconds>(waiting_.begin()->first - Clock::now());
     return static_cast<int>(std::clamp<long long>(wait.count(), 0, 1000));
   }
 
@@ -506,8 +514,8 @@ class Client::Loop {
       headers = curl_slist_append(headers, ("If-None-Match: " + job.request.if_none_match).c_str());
     }
     if (!job.request.if_modified_since.empty()) {
-      headers = curl_slist_append(
-          headers, ("If-Modified-Since: " + job.request.if_modified_since).c_str());
+      headers = curl_slist_append(headers,
+                                  ("If-Modified-Since: " + job.request.if_modified_since).c_str());
     }
     job.headers.reset(headers);
     if (headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
@@ -569,13 +577,14 @@ class Client::Loop {
     const bool attempts_left = result.attempts <= options_.retries;
     if (outcome.retry && attempts_left && !job->delivered) {
       std::chrono::milliseconds delay{0};
-      const auto asked = job->retry_after.empty()
-                             ? std::nullopt
-                             : parse_retry_after(job->retry_after, std::chrono::system_clock::now());
+      const auto asked =
+          job->retry_after.empty()
+              ? std::nullopt
+              : parse_retry_after(job->retry_after, std::chrono::system_clock::now());
       if (asked && *asked > options_.max_retry_after) {
         finish(*job, ErrorKind::kRetryAfterTooLong,
-               outcome.message + ", Retry-After " + std::to_string(asked->count()) +
-                   " s exceeds " + std::to_string(options_.max_retry_after.count()) + " s");
+               outcome.message + ", Retry-After " + std::to_string(asked->count()) + " s exceeds " +
+                   std::to_string(options_.max_retry_after.count()) + " s");
         return;
       }
       if (asked) {

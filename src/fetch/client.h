@@ -47,7 +47,7 @@ struct Stats {
   std::int64_t completed = 0;  // on_done() given
   std::int64_t attempts = 0;   // transfers started, retries included
   std::int64_t retries = 0;
-  std::int64_t errors = 0;     // results with error != kNone
+  std::int64_t errors = 0;  // results with error != kNone
   std::int64_t wire_bytes = 0;
   std::int64_t body_bytes = 0;
   std::int64_t in_flight = 0;  // transfers running now

@@ -19,19 +19,32 @@ Options Options::from_settings(const config::FetchSettings& settings) {
 
 std::string_view to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kNone: return "none";
-    case ErrorKind::kHttpStatus: return "http_status";
-    case ErrorKind::kTimeout: return "timeout";
-    case ErrorKind::kConnect: return "connect";
-    case ErrorKind::kDns: return "dns";
-    case ErrorKind::kTls: return "tls";
-    case ErrorKind::kPrivateAddress: return "private_address";
-    case ErrorKind::kTooManyRedirects: return "too_many_redirects";
-    case ErrorKind::kBadScheme: return "bad_scheme";
-    case ErrorKind::kTooLarge: return "too_large";
-    case ErrorKind::kRetryAfterTooLong: return "retry_after_too_long";
-    case ErrorKind::kAborted: return "aborted";
-    case ErrorKind::kOther: return "other";
+    case ErrorKind::kNone:
+      return "none";
+    case ErrorKind::kHttpStatus:
+      return "http_status";
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kConnect:
+      return "connect";
+    case ErrorKind::kDns:
+      return "dns";
+    case ErrorKind::kTls:
+      return "tls";
+    case ErrorKind::kPrivateAddress:
+      return "private_address";
+    case ErrorKind::kTooManyRedirects:
+      return "too_many_redirects";
+    case ErrorKind::kBadScheme:
+      return "bad_scheme";
+    case ErrorKind::kTooLarge:
+      return "too_large";
+    case ErrorKind::kRetryAfterTooLong:
+      return "retry_after_too_long";
+    case ErrorKind::kAborted:
+      return "aborted";
+    case ErrorKind::kOther:
+      return "other";
   }
   return "other";
 }

@@ -33,10 +33,10 @@ struct ResponseHead {
 };
 
 struct Result {
-  long status = 0;        // last HTTP status seen (0: no response)
-  std::string final_url;  // URL after redirects
-  int attempts = 0;       // 1 + retries made
-  int redirects = 0;      // redirects followed in the last attempt
+  long status = 0;              // last HTTP status seen (0: no response)
+  std::string final_url;        // URL after redirects
+  int attempts = 0;             // 1 + retries made
+  int redirects = 0;            // redirects followed in the last attempt
   std::int64_t wire_bytes = 0;  // body bytes received on the wire (before decoding), last attempt
   std::int64_t body_bytes = 0;  // decoded bytes handed to the consumer
   bool truncated = false;       // a cap was reached and the body cut; delivered bytes stand

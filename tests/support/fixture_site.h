@@ -39,8 +39,8 @@ struct FixtureResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds delay_before{0};  // before the status line
-  bool chunked = false;                        // Transfer-Encoding: chunked
-  std::size_t chunk_size = 0;                  // body written in pieces of this size (0: whole)
+  bool chunked = false;                       // Transfer-Encoding: chunked
+  std::size_t chunk_size = 0;                 // body written in pieces of this size (0: whole)
   std::chrono::milliseconds delay_between_chunks{0};
   // Send the headers and the first `chunk_size` bytes of the body, then stall until the site
   // is destroyed.

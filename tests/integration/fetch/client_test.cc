@@ -616,8 +616,8 @@ TEST(FetchClient, PrivateAddressGuardRefusesLoopbackInEverySpelling) {
   Client client(options);
   const std::string port = std::to_string(site.port());
 
-  for (const std::string host : {"127.0.0.1", "localhost", "0x7f.1", "2130706433",
-                                 "[::ffff:127.0.0.1]", "[::1]"}) {
+  for (const std::string host :
+       {"127.0.0.1", "localhost", "0x7f.1", "2130706433", "[::ffff:127.0.0.1]", "[::1]"}) {
     const auto fetched = client.get("http://" + host + ":" + port + "/");
     EXPECT_EQ(fetched.result.error, ErrorKind::kPrivateAddress)
         << host << ": " << fetched.result.error_message;
@@ -642,8 +642,7 @@ TEST(FetchClient, RedirectFromAnAllowedOriginToLoopbackIsRefused) {
   const auto redirected = client.get(allowed.url("/sitemap.xml"));
 
   EXPECT_TRUE(direct.result.ok()) << direct.result.error_message;
-  EXPECT_EQ(redirected.result.error, ErrorKind::kPrivateAddress)
-      << redirected.result.error_message;
+  EXPECT_EQ(redirected.result.error, ErrorKind::kPrivateAddress) << redirected.result.error_message;
   EXPECT_EQ(allowed.hits("/sitemap.xml"), 1);
   EXPECT_EQ(inner.total_hits(), 0);
 }
@@ -725,8 +724,8 @@ TEST(FetchClient, ProxyEnvironmentVariablesAreIgnored) {
   FixtureSite site;
   site.route("/sitemap.xml", FixtureResponse::text("direct"));
   ScopedEnv env;
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY",
-                           "all_proxy"}) {
+  for (const char* name :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"}) {
     env.set(name, proxy.origin());
   }
   env.set("no_proxy", "");
