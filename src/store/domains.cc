@@ -1,0 +1,34 @@
+#include "store/domains.h"
+
+#include "store/clock.h"
+
+namespace scrapersky::store {
+
+std::string find_or_create_domain(db::Transaction& tx, std::string_view domain) {
+  const std::string name(domain);
+  if (auto found = tx.exec("SELECT id FROM domains WHERE domain = $1", {name}); !found.empty()) {
+    return found.front().get<std::string>(0);
+  }
+  const std::string now = utc_now();
+  auto inserted = tx.exec(
+      "INSERT INTO domains (id, domain, status, sitemap_curation_status, created_at, updated_at) "
+      "VALUES ($1, $2, 'active', 'New', $3, $3) ON CONFLICT (domain) DO NOTHING RETURNING id",
+      {db::generate_uuid_v4(), name, now});
+  if (!inserted.empty()) return inserted.front().get<std::string>(0);
+  // Another transaction inserted it first.
+  return tx.exec("SELECT id FROM domains WHERE domain = $1", {name}).front().get<std::string>(0);
+}
+
+void update_domain_scan_totals(db::Transaction& tx, std::string_view domain_id) {
+  const std::string id(domain_id);
+  const std::string now = utc_now();
+  tx.exec(
+      "UPDATE domains SET "
+      "total_sitemaps = (SELECT count(*) FROM sitemap_files WHERE domain_id = $1), "
+      "sitemap_urls = (SELECT count(*) FROM sitemap_urls u JOIN sitemap_files f "
+      "ON f.id = u.sitemap_file_id WHERE f.domain_id = $1), "
+      "last_scan = $2, updated_at = $2 WHERE id = $1",
+      {id, now});
+}
+
+}  // namespace scrapersky::store

@@ -1,0 +1,86 @@
+#include "store/jobs.h"
+
+#include "store/clock.h"
+
+namespace scrapersky::store {
+namespace {
+
+db::Value optional_text(const std::optional<std::string>& value) {
+  return value ? db::Value(*value) : db::Value(nullptr);
+}
+
+}  // namespace
+
+std::string create_job(db::Transaction& tx, const NewJob& job) {
+  const std::string job_id = db::generate_uuid_v4();
+  const std::string now = utc_now();
+  nlohmann::json data = {{"target", job.target}};
+  data["max_pages"] = job.max_pages ? nlohmann::json(*job.max_pages) : nlohmann::json();
+  tx.exec(
+      "INSERT INTO jobs (id, job_id, job_type, status, target, max_pages, batch_id, domain_id, "
+      "created_by, progress, result_data, created_at, updated_at) "
+      "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, $7, 0, $8, $9, $9)",
+      {db::generate_uuid_v4(), job_id, job.target,
+       job.max_pages ? db::Value(*job.max_pages) : db::Value(nullptr), optional_text(job.batch_id),
+       optional_text(job.domain_id), optional_text(job.created_by), data.dump(), now});
+  return job_id;
+}
+
+void mark_job_running(db::Transaction& tx, std::string_view job_id, std::string_view domain_id) {
+  const std::string now = utc_now();
+  tx.exec(
+      "UPDATE jobs SET status = 'running', domain_id = $2, progress = 0.1, "
+      "started_at = COALESCE(started_at, $3), updated_at = $3 WHERE job_id = $1",
+      {std::string(job_id), std::string(domain_id), now});
+}
+
+void update_job_progress(db::Transaction& tx, std::string_view job_id, double progress,
+                         const std::string& result_data) {
+  tx.exec("UPDATE jobs SET progress = $2, result_data = $3, updated_at = $4 WHERE job_id = $1",
+          {std::string(job_id), progress, result_data, utc_now()});
+}
+
+void finish_job(db::Transaction& tx, std::string_view job_id, model::JobStatus status,
+                const std::string& result_data, const std::optional<std::string>& error) {
+  const std::string now = utc_now();
+  tx.exec(
+      "UPDATE jobs SET status = $2, progress = $3, result_data = $4, error = $5, "
+      "completed_at = $6, updated_at = $6, claimed_by = NULL, lease_expires_at = NULL "
+      "WHERE job_id = $1",
+      {std::string(job_id), std::string(model::to_string(status)),
+       status == model::JobStatus::kComplete ? 1.0 : 0.0, result_data,
+       optional_text(error), now});
+}
+
+std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) {
+  auto rows = tx.exec(
+      "SELECT j.job_id, j.status, j.target, j.max_pages, j.progress, j.domain_id, d.domain, "
+      "j.batch_id, j.created_by, j.result_data, j.error, j.created_at, j.updated_at, "
+      "j.started_at, j.completed_at FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id "
+      "WHERE j.job_id = $1",
+      {std::string(job_id)});
+  if (rows.empty()) return std::nullopt;
+  const auto row = rows.front();
+  JobRecord job;
+  job.job_id = row.get<std::string>("job_id");
+  job.status = row.get<std::string>("status");
+  job.target = row.get<std::optional<std::string>>("target").value_or("");
+  job.max_pages = row.get<std::optional<std::int64_t>>("max_pages");
+  job.progress = row.get<double>("progress");
+  job.domain_id = row.get<std::optional<std::string>>("domain_id");
+  job.domain = row.get<std::optional<std::string>>("domain");
+  job.batch_id = row.get<std::optional<std::string>>("batch_id");
+  job.created_by = row.get<std::optional<std::string>>("created_by");
+  if (const auto data = row.get<std::optional<std::string>>("result_data")) {
+    job.result_data = nlohmann::json::parse(*data, nullptr, false);
+    if (job.result_data.is_discarded()) job.result_data = nullptr;
+  }
+  job.error = row.get<std::optional<std::string>>("error");
+  job.created_at = row.get<std::string>("created_at");
+  job.updated_at = row.get<std::string>("updated_at");
+  job.started_at = row.get<std::optional<std::string>>("started_at");
+  job.completed_at = row.get<std::optional<std::string>>("completed_at");
+  return job;
+}
+
+}  // namespace scrapersky::store

@@ -1,0 +1,49 @@
+#pragma once
+// The jobs table: one row per scan job. All job state lives here (api.md correction 1).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "db/engine.h"
+#include "model/enums.h"
+
+namespace scrapersky::store {
+
+struct NewJob {
+  std::string target;
+  std::optional<std::int64_t> max_pages;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> domain_id;
+  std::optional<std::string> created_by;
+};
+
+struct JobRecord {
+  std::string job_id;
+  std::string status;
+  std::string target;
+  std::optional<std::int64_t> max_pages;
+  double progress = 0;
+  std::optional<std::string> domain_id;
+  std::optional<std::string> domain;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> created_by;
+  nlohmann::json result_data;  // null when unset
+  std::optional<std::string> error;
+  std::string created_at, updated_at;
+  std::optional<std::string> started_at, completed_at;
+};
+
+// Inserts a pending job and returns its public job_id.
+std::string create_job(db::Transaction& tx, const NewJob& job);
+void mark_job_running(db::Transaction& tx, std::string_view job_id, std::string_view domain_id);
+// result_data is a JSON document (text).
+void update_job_progress(db::Transaction& tx, std::string_view job_id, double progress,
+                         const std::string& result_data);
+void finish_job(db::Transaction& tx, std::string_view job_id, model::JobStatus status,
+                const std::string& result_data, const std::optional<std::string>& error);
+std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id);
+
+}  // namespace scrapersky::store
