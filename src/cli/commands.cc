@@ -26,10 +26,7 @@ int not_built_yet(const char* name) {
 }
 }  // namespace
 
-int run_scan(const ScanOptions&) { return not_built_yet("scan"); }
-int run_export(const ExportOptions&) { return not_built_yet("export"); }
 int run_serve(const ServeOptions&) { return not_built_yet("serve"); }
 int run_worker(const WorkerOptions&) { return not_built_yet("worker"); }
-int run_migrate() { return not_built_yet("migrate"); }
 
 }  // namespace scrapersky::cli
