@@ -148,6 +148,22 @@ class Session : public std::enable_shared_from_this<Session> {
                     "The body is larger than the limit of " + std::to_string(limit) + " bytes");
     }
     parser_->body_limit(limit);
+    // curl and others wait (about a second) for this before sending a larger body.
+    if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
+      auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      stream_.expires_after(options().write_timeout);
+      http::async_write(stream_, *go_on,
+                        [self = shared_from_this(), go_on](beast::error_code write_ec, std::size_t) {
+                          if (write_ec) return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(options().read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
   }
@@ -396,6 +412,7 @@ HttpServer::~HttpServer() {
 std::uint16_t HttpServer::start() {
   auto& s = *impl_;
   if (s.started) return s.bound_port;
+  if (s.stopping) throw ServerError("the server was asked to stop before it started");
   if (auto refusal = check_listen_security(s.options.host, s.options.auth)) {
     throw ServerError(*refusal);
   }

@@ -309,6 +309,23 @@ TEST_F(ServerTest, MultipartUploadMayExceedTheJsonLimitUpToTheUploadLimit) {
   EXPECT_EQ(http_request(port, "POST", "/api/v3/upload", headers, too_big).status, 413);
 }
 
+TEST_F(ServerTest, ExpectContinueGets100BeforeTheBodyIsSent) {
+  start();
+  TestConnection connection(port);
+  const std::string body = R"({"domains": ["example.com"]})";
+  ASSERT_TRUE(connection.send_raw("POST /api/v3/echo HTTP/1.1\r\nHost: x\r\nX-API-Key: " +
+                                  std::string(kApiKey) + "\r\nExpect: 100-continue\r\n"
+                                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  const auto interim = connection.read_response();
+  ASSERT_TRUE(interim.has_value());
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(connection.send_raw(body));
+  const auto final_response = connection.read_response();
+  ASSERT_TRUE(final_response.has_value());
+  EXPECT_EQ(final_response->status, 200);
+  EXPECT_EQ(final_response->json()["domains"][0], "example.com");
+}
+
 TEST_F(ServerTest, OversizedHeaderIs431) {
   start();
   const auto response = get("/healthz", {{"X-Padding", std::string(20 * 1024, 'p')}});
