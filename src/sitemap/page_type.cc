@@ -59,7 +59,19 @@ void for_each_segment(std::string_view path, F&& f) {
   }
 }
 
+// A page's file extension is not part of its name: "/contact.html" is the contact page.
+std::string_view without_extension(std::string_view segment) {
+  for (const std::string_view ext : {".html", ".htm", ".php", ".aspx", ".asp", ".jsp", ".cfm"}) {
+    if (segment.size() > ext.size() &&
+        internal::iequals(segment.substr(segment.size() - ext.size()), ext)) {
+      return segment.substr(0, segment.size() - ext.size());
+    }
+  }
+  return segment;
+}
+
 bool segment_matches(std::string_view segment, std::string_view word) {
+  segment = without_extension(segment);
   return internal::iequals(segment, word) ||
          (segment.size() > word.size() && segment[word.size()] == '-' &&
           internal::istarts_with(segment, word));

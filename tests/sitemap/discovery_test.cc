@@ -272,6 +272,13 @@ TEST(PageTypeRules, WordMustBeTheWholeSegmentOrFollowedByAHyphen) {
   EXPECT_EQ(classify_page_url("https://contact.e.com/"), PageType::kUnknown);
 }
 
+TEST(PageTypeRules, FileExtensionIsNotPartOfThePageName) {
+  EXPECT_EQ(classify_page_url("https://e.com/contact.html"), PageType::kContactRoot);
+  EXPECT_EQ(classify_page_url("https://e.com/privacy-policy.php"), PageType::kLegalRoot);
+  EXPECT_EQ(classify_page_url("https://e.com/About-Us.ASPX"), PageType::kAboutRoot);
+  EXPECT_EQ(classify_page_url("https://e.com/contact.pdf"), PageType::kUnknown);
+}
+
 TEST(PageTypeRules, FirstRuleWins) {
   EXPECT_EQ(classify_page_url("https://e.com/about/contact"), PageType::kContactRoot);
   EXPECT_EQ(classify_page_url("https://e.com/team/careers"), PageType::kCareerContact);
