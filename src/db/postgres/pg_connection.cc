@@ -62,15 +62,16 @@ Param to_param(const Value& value) {
 
 // COPY text format: backslash escapes for the characters that delimit rows and fields.
 void append_copy_text(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char* escaped = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : nullptr;
+    if (escaped == nullptr) continue;
+    out.append(text.data() + start, i - start);  // the plain run before it, in one append
+    out += escaped;
+    start = i + 1;
   }
+  out.append(text.data() + start, text.size() - start);
 }
 
 void append_copy_value(std::string& out, const Value& value) {
