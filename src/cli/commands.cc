@@ -27,6 +27,5 @@ int not_built_yet(const char* name) {
 }  // namespace
 
 int run_serve(const ServeOptions&) { return not_built_yet("serve"); }
-int run_worker(const WorkerOptions&) { return not_built_yet("worker"); }
 
 }  // namespace scrapersky::cli

@@ -274,6 +274,7 @@ Settings load_settings(const Source& source) {
       parse_integer(source, "API_MAX_UPLOAD_BYTES", a.max_upload_bytes, 1, 1LL << 34);
   a.worker_poll_interval =
       parse_seconds(source, "WORKER_POLL_INTERVAL", a.worker_poll_interval, 0.01, 3600);
+  a.worker_lease = std::chrono::seconds(parse_integer(source, "WORKER_LEASE_SECONDS", 60, 1, 86400));
 
   const auto log_format = source.get("LOG_FORMAT");
   if (!log_format || log_format->empty()) {

@@ -67,6 +67,8 @@ struct ApiSettings {
   long long max_body_bytes = 1 << 20;
   long long max_upload_bytes = 10 << 20;
   std::chrono::milliseconds worker_poll_interval{2'000};
+  // WORKER_LEASE_SECONDS: how long a worker's claim lasts without a heartbeat (docs/workers.md).
+  std::chrono::seconds worker_lease{60};
 };
 
 struct Settings {

@@ -8,6 +8,7 @@
 #include "sitemap/target.h"
 #include "store/domains.h"
 #include "store/jobs.h"
+#include "store/queue.h"
 
 namespace scrapersky::pipeline {
 
@@ -41,6 +42,7 @@ std::string ScanRunner::create_job(const std::string& target,
   job.max_pages = max_urls;
   job.batch_id = batch_id;
   const auto job_id = store::create_job(unit.tx(), job);
+  store::hold_job(unit.tx(), job_id, store::kInProcessHolder);
   unit.commit();
   return job_id;
 }
@@ -127,6 +129,21 @@ ScanSummary ScanRunner::run(const std::string& job_id, const std::string& target
   } catch (const std::exception& e) {
     summary.failed = true;
     summary.error = e.what();
+  }
+  if (tuning_.hand_back_when_stopped && stopping_ && summary.interrupted) {
+    try {
+      auto session = engine_.session();
+      auto unit = session.begin();
+      store::hand_back_job(unit.tx(), job_id);
+      unit.commit();
+      summary.handed_back = true;
+      return summary;
+    } catch (const std::exception& e) {
+      // The lease runs out instead and another worker takes the job.
+      spdlog::warn("job {}: could not hand the job back: {}", job_id, e.what());
+      summary.handed_back = true;
+      return summary;
+    }
   }
   try {
     finish(engine_, summary, domain_id);

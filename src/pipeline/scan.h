@@ -33,6 +33,9 @@ struct ScanSummary {
   std::vector<std::string> caps_hit;
   bool interrupted = false;
   bool unreachable = false;
+  // Stopped by ScanRunner::stop() with ScanTuning::hand_back_when_stopped: the job went back
+  // to pending for another worker instead of failing.
+  bool handed_back = false;
 
   nlohmann::ordered_json to_json() const;  // {"job_id", "target", "status", ..., "errors"[, "error"]}
 };
@@ -50,6 +53,9 @@ struct ScanTuning {
   std::size_t queue_batches = 4;    // batches waiting for the writer (bounds memory)
   int write_attempts = 6;           // per batch, across lost connections
   std::chrono::milliseconds write_backoff{250};
+  // Background workers: a scan cut short by stop() hands its job back to the queue (pending,
+  // lease cleared) rather than failing it as "interrupted" (docs/workers.md).
+  bool hand_back_when_stopped = false;
 };
 
 class ScanRunner {
@@ -57,7 +63,8 @@ class ScanRunner {
   ScanRunner(db::Engine& engine, fetch::Client& client, const config::Settings& settings,
              ScanTuning tuning = {});
 
-  // Inserts the pending job row; returns its job_id.
+  // Inserts the pending job row, held by this process so no background worker claims it;
+  // returns its job_id.
   std::string create_job(const std::string& target, std::optional<std::int64_t> max_urls,
                          const std::optional<std::string>& batch_id = std::nullopt);
 

@@ -1,0 +1,36 @@
+// `scrapersky worker [--concurrency N]`: background workers only (spec/cli.md). Claims queued
+// work from the database until SIGTERM/SIGINT, then hands claimed work back and exits 0.
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/process.h"
+#include "db/migrations/migrations.h"
+#include "jobs/worker_pool.h"
+
+namespace scrapersky::cli {
+
+int run_worker(const WorkerOptions& options) {
+  const auto settings = config::load_settings(config::Source::from_environment());
+  configure_logging(settings, /*quiet_info=*/false);
+  auto engine = db::Engine::create(settings);
+  db::ensure_schema(*engine);
+
+  auto worker_options = jobs::WorkerOptions::from_settings(settings);
+  if (options.concurrency) worker_options.concurrency = *options.concurrency;
+  jobs::WorkerPool pool(*engine, settings, worker_options,
+                        fetch::Options::from_settings(settings.fetch));
+  InterruptWatch interrupt([&] {
+    spdlog::info("worker {}: stopping, handing claimed work back", pool.worker_id());
+    pool.request_stop();
+  });
+  pool.start();
+  pool.wait();
+  const auto stats = pool.stats();
+  spdlog::info("worker {}: stopped ({} claimed, {} finished, {} handed back)", pool.worker_id(),
+               stats.claimed, stats.finished, stats.handed_back);
+  return kExitOk;
+}
+
+}  // namespace scrapersky::cli
