@@ -127,6 +127,8 @@ EOF
   cat >"$DIR/pgbouncer.ini" <<EOF
 [databases]
 $DB_NAME = host=127.0.0.1 port=$PG_PORT dbname=$DB_NAME
+# Any other database name (tests that create a fresh database each) goes to the same server.
+* = host=127.0.0.1 port=$PG_PORT
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -157,7 +159,10 @@ EOF
 
 cmd_restart_postgres() {
   load_state
-  stop_pid_file "$DIR/data/postmaster.pid"
+  # Fast shutdown: a smart one (TERM) waits for PgBouncer's server connections to go away, which
+  # they never do, and the KILL after 10 s leaves a postmaster.pid that blocks the start.
+  as_server "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 \
+    || stop_pid_file "$DIR/data/postmaster.pid"
   start_postgres
 }
 
