@@ -165,6 +165,10 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
 
   void on_done(const fetch::Result& result) override {
     state_->note_response(result.status);
+    if (retry_over_http(result)) {
+      state_->finish_request();
+      return;
+    }
     if (!result.final_url.empty() && ref_.url == ref_.requested_url && !parser_) {
       ref_.url = result.final_url;
     }
@@ -180,6 +184,19 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
 
  private:
   bool is_probe() const { return ref_.method == DiscoveryMethod::kCommonPath; }
+
+  // A sitemap target typed without a scheme gets https:// first and http:// after a
+  // connection-level failure, as a bare host does (spec "Outcome of a job").
+  bool retry_over_http(const fetch::Result& result) {
+    if (ref_.method != DiscoveryMethod::kManual || !state_->target.bare_host ||
+        result.status != 0 || !is_connection_level(result.error) ||
+        ref_.requested_url.rfind("https://", 0) != 0) {
+      return false;
+    }
+    state_->schedule_sitemap("http://" + ref_.requested_url.substr(8), DiscoveryMethod::kManual,
+                             1, {}, false);
+    return true;
+  }
 
   void settle() {
     if (gated_top_ && !settled_) {

@@ -251,6 +251,15 @@ TEST(SitemapTarget, DirectSitemapThatIsHtmlFailsTheJob) {
   EXPECT_TRUE(run->sink.urls.empty());
 }
 
+TEST(SitemapTarget, SitemapUrlWithoutSchemeFallsBackToHttp) {
+  FixtureSite site;  // plain HTTP: the https:// attempt fails in the TLS handshake
+  site.route("/s.xml", xml(urlset({site.url("/a")})));
+  const auto run = crawl("127.0.0.1:" + std::to_string(site.port()) + "/s.xml");
+  EXPECT_FALSE(run->report.failed) << run->report.error;
+  EXPECT_EQ(run->sink.at(site.url("/s.xml")).url_count, 1);
+  EXPECT_EQ(run->report.sitemaps_found, 1);
+}
+
 TEST(SitemapTarget, RedirectedSitemapIsStoredUnderItsFinalUrl) {
   FixtureSite site;
   site.route("/old.xml", FixtureResponse::redirect(301, site.url("/new.xml")));
