@@ -17,9 +17,36 @@ bash scripts/test-servers.sh start
 source .tmp/test-servers.env
 
 status=0
-(cd build && ctest --output-on-failure --timeout 900 -j 2) || status=$?
+set +e
+(cd build && ctest --output-on-failure --timeout 900 -j 2) 2>&1 | tee .tmp/ctest.log
+ctest_status=${PIPESTATUS[0]}
+set -e
+[ "$ctest_status" -eq 0 ] || status=1
+
+# The pure-logic and loopback suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+if [ "${SANITIZE:-1}" = 1 ]; then
+  asan_targets=(config_test sitemap_test db_test fetch_unit_test fetch_client_test crawl_test api_test)
+  BUILD_DIR=build-asan TARGETS="${asan_targets[*]}" bash scripts/build.sh \
+    -DSCRAPERSKY_SANITIZE=ON -DSCRAPERSKY_BENCH=OFF || status=1
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  for t in "${asan_targets[@]}"; do
+    bin=$(find build-asan/tests -type f -name "$t" -perm -u+x | head -n 1)
+    if [ -z "$bin" ] || ! "$bin" --gtest_brief=1 >"build-asan/$t.log" 2>&1; then
+      echo "sanitizer run failed: $t (build-asan/$t.log)"; tail -n 30 "build-asan/$t.log" || true; status=1
+    else
+      echo "sanitizer run passed: $t"
+    fi
+  done
+fi
 
 if [ -x scripts/run-fuzzers.sh ]; then
-  bash scripts/run-fuzzers.sh "${FUZZ_SECONDS:-20}" || status=$?
+  bash scripts/run-fuzzers.sh "${FUZZ_SECONDS:-20}" || status=1
+fi
+
+# One closing line with the CTest counts (the sanitizer and fuzz runs only change the exit code).
+total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' .tmp/ctest.log | tail -n 1)
+failed=$(sed -n 's/.*, \([0-9]*\) tests failed out of.*/\1/p' .tmp/ctest.log | tail -n 1)
+if [ -n "$total" ] && [ -n "$failed" ]; then
+  echo "tests: $((total - failed)) passed, $failed failed"
 fi
 exit $status
