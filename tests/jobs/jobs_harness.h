@@ -82,9 +82,9 @@ class TestDatabase {
                                                 const std::string& bouncer_url) {
     static std::atomic<int> counter{0};
     std::unique_ptr<TestDatabase> db(new TestDatabase);
-    db->name_ = "jobs_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    db->name_ = "jobs_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_" +
+                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 100000);
     db->direct_url_ = direct_url;
-    psql(direct_url, "DROP DATABASE IF EXISTS " + db->name_ + " WITH (FORCE)");
     psql(direct_url, "CREATE DATABASE " + db->name_);
     db->url_ = with_database(bouncer_url, db->name_);
     db->engine_ = engine_for(db->url_);
