@@ -15,9 +15,17 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
 
-class ScanEndToEnd : public ScanTest {};
+// One suite name per backend: CTest names tests by suite, and the two binaries carry different
+// labels (fixture / postgres).
+#if SCAN_BACKEND_POSTGRES
+class ScanEndToEndPostgres : public ScanTest {};
+#define SCAN_E2E ScanEndToEndPostgres
+#else
+class ScanEndToEndSqlite : public ScanTest {};
+#define SCAN_E2E ScanEndToEndSqlite
+#endif
 
-TEST_F(ScanEndToEnd, NestedIndexWithGzipChildrenStoresEveryUrlWithItsValues) {
+TEST_F(SCAN_E2E, NestedIndexWithGzipChildrenStoresEveryUrlWithItsValues) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   site.route("/robots.txt", FixtureResponse::text("User-agent: *\nSitemap: " +
@@ -86,7 +94,7 @@ TEST_F(ScanEndToEnd, NestedIndexWithGzipChildrenStoresEveryUrlWithItsValues) {
   EXPECT_FALSE(d.front().is_null(2));
 }
 
-TEST_F(ScanEndToEnd, FailingChildrenAreRecordedOnTheirRowsAndTheJobStillCompletes) {
+TEST_F(SCAN_E2E, FailingChildrenAreRecordedOnTheirRowsAndTheJobStillCompletes) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   site.route("/sitemap.xml", xml(sitemapindex({site.url("/missing.xml"), site.url("/broken.xml"),
@@ -140,7 +148,7 @@ TEST_F(ScanEndToEnd, FailingChildrenAreRecordedOnTheirRowsAndTheJobStillComplete
   EXPECT_EQ(j.result_data["sitemaps_failed"], 3);
 }
 
-TEST_F(ScanEndToEnd, TextAndRssSitemapsFromRobotsTxtAreStored) {
+TEST_F(SCAN_E2E, TextAndRssSitemapsFromRobotsTxtAreStored) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   site.route("/robots.txt", FixtureResponse::text("Sitemap: " + site.url("/urls.txt") +
@@ -167,7 +175,7 @@ TEST_F(ScanEndToEnd, TextAndRssSitemapsFromRobotsTxtAreStored) {
 }
 
 // The old platform stored 0 URLs from these: gzip is recognised by its magic bytes.
-TEST_F(ScanEndToEnd, GzippedSitemapsServedAsApplicationGzipWithoutContentEncodingAreRead) {
+TEST_F(SCAN_E2E, GzippedSitemapsServedAsApplicationGzipWithoutContentEncodingAreRead) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   const auto locs = numbered_urls(site.url("/page/"), 0, 500);
@@ -188,7 +196,7 @@ TEST_F(ScanEndToEnd, GzippedSitemapsServedAsApplicationGzipWithoutContentEncodin
   EXPECT_EQ(summary["urls_stored"], 501);
 }
 
-TEST_F(ScanEndToEnd, AHundredThousandUrlSiteIsStoredCompletely) {
+TEST_F(SCAN_E2E, AHundredThousandUrlSiteIsStoredCompletely) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   std::vector<std::string> children;
@@ -217,7 +225,7 @@ TEST_F(ScanEndToEnd, AHundredThousandUrlSiteIsStoredCompletely) {
   EXPECT_EQ(db().count("SELECT sitemap_urls FROM domains WHERE domain = $1", {domain}), 100'000);
 }
 
-TEST_F(ScanEndToEnd, ARescanKeepsOneRowPerUrlAndUpdatesChangedValues) {
+TEST_F(SCAN_E2E, ARescanKeepsOneRowPerUrlAndUpdatesChangedValues) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   std::atomic<int> version{1};
@@ -243,7 +251,7 @@ TEST_F(ScanEndToEnd, ARescanKeepsOneRowPerUrlAndUpdatesChangedValues) {
   EXPECT_TRUE(exported({"--job", first["job_id"]}).empty());
 }
 
-TEST_F(ScanEndToEnd, TwoScansOfTheSameSiteAtOnceStoreEachRowOnce) {
+TEST_F(SCAN_E2E, TwoScansOfTheSameSiteAtOnceStoreEachRowOnce) {
   FixtureSite site;
   const std::string domain = domain_of(site);
   std::vector<std::string> children;
@@ -295,7 +303,7 @@ std::vector<ExportRow> serve_slow_site(FixtureSite& site, int children,
   return expected;
 }
 
-TEST_F(ScanEndToEnd, KillNineMidScanThenARerunStoresExactlyTheExpectedRows) {
+TEST_F(SCAN_E2E, KillNineMidScanThenARerunStoresExactlyTheExpectedRows) {
   FixtureSite site;
   const auto expected = serve_slow_site(site, 40, std::chrono::milliseconds(150));
 
@@ -316,7 +324,7 @@ TEST_F(ScanEndToEnd, KillNineMidScanThenARerunStoresExactlyTheExpectedRows) {
   EXPECT_EQ(summary["urls_stored"], static_cast<std::int64_t>(expected.size()));
 }
 
-TEST_F(ScanEndToEnd, SigintMidScanExits130FailsTheJobAsInterruptedAndKeepsParsedRows) {
+TEST_F(SCAN_E2E, SigintMidScanExits130FailsTheJobAsInterruptedAndKeepsParsedRows) {
   FixtureSite site;
   const auto expected = serve_slow_site(site, 40, std::chrono::milliseconds(150));
 
@@ -344,7 +352,7 @@ TEST_F(ScanEndToEnd, SigintMidScanExits130FailsTheJobAsInterruptedAndKeepsParsed
   EXPECT_EQ(summary["urls_stored"], static_cast<std::int64_t>(rows.size()));
 }
 
-TEST_F(ScanEndToEnd, MaxUrlsCapsTheRowsAndCompletesTheJobWithTheCapRecorded) {
+TEST_F(SCAN_E2E, MaxUrlsCapsTheRowsAndCompletesTheJobWithTheCapRecorded) {
   FixtureSite site;
   site.route("/sitemap.xml", xml(sitemapindex({site.url("/a.xml"), site.url("/b.xml")})));
   site.route("/a.xml", xml(urlset_of(numbered_urls(site.url("/a"), 0, 600))));
@@ -362,7 +370,7 @@ TEST_F(ScanEndToEnd, MaxUrlsCapsTheRowsAndCompletesTheJobWithTheCapRecorded) {
   EXPECT_EQ(db().count("SELECT max_pages FROM jobs WHERE job_id = $1", {summary["job_id"].get<std::string>()}), 700);
 }
 
-TEST_F(ScanEndToEnd, ExportFiltersByDomainAndJobAndEscapesCsv) {
+TEST_F(SCAN_E2E, ExportFiltersByDomainAndJobAndEscapesCsv) {
   FixtureSite first, second;
   first.route("/sitemap.xml", xml(urlset_of({first.url("/plain"), first.url("/q?a=1,b=\"2\"")})));
   second.route("/sitemap.xml", xml(urlset_of({second.url("/other")})));
@@ -385,7 +393,7 @@ TEST_F(ScanEndToEnd, ExportFiltersByDomainAndJobAndEscapesCsv) {
                          first.url("/q?a=1,b=\"\"2\"\"") + "\",,,\n");
 }
 
-TEST_F(ScanEndToEnd, ARefusedPrivateTargetExits1AndFailsTheJob) {
+TEST_F(SCAN_E2E, ARefusedPrivateTargetExits1AndFailsTheJob) {
   FixtureSite site;
   site.route("/sitemap.xml", xml(urlset_of({site.url("/a")})));
 
