@@ -18,14 +18,4 @@ int run_command(const std::function<int()>& command) {
   }
 }
 
-namespace {
-int not_built_yet(const char* name) {
-  config::load_settings(config::Source::from_environment());
-  std::cerr << "scrapersky: '" << name << "' is not implemented in this build yet\n";
-  return kExitFailed;
-}
-}  // namespace
-
-int run_serve(const ServeOptions&) { return not_built_yet("serve"); }
-
 }  // namespace scrapersky::cli

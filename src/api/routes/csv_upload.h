@@ -1,0 +1,32 @@
+#pragma once
+// The uploaded CSV of the import endpoints (reference §3.4, §3.6): the file checks that answer
+// 400 (not .csv, not UTF-8, empty, over 1,000 rows) and the first column of each non-empty
+// data row, numbered the way the reference numbers results.
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/multipart.h"
+
+namespace scrapersky::api::routes {
+
+inline constexpr std::size_t kMaxCsvRows = 1000;  // header included
+
+struct CsvValue {
+  int row_number = 0;  // 1-based over non-empty data rows
+  std::string value;   // the first cell, trimmed
+};
+
+// RFC 4180 records (quoted fields, "" escapes, CRLF or LF); a UTF-8 BOM is skipped.
+std::vector<std::vector<std::string>> parse_csv(std::string_view text);
+
+bool is_valid_utf8(std::string_view text);
+
+// Checks the upload and returns the values of its first column; the first row is a header
+// when its first cell (lower-cased) is one of `header_words`. Throws ApiError 400.
+std::vector<CsvValue> read_csv_values(const FormPart& file,
+                                      std::initializer_list<std::string_view> header_words);
+
+}  // namespace scrapersky::api::routes

@@ -1,0 +1,40 @@
+#pragma once
+// Every route of `scrapersky serve`: the ScraperSky v3 sitemap pipeline under /api/v3
+// (spec/api.md, corrected) and the operational routes outside it. Each handler owns exactly
+// one unit of work; work itself runs in the background workers (src/jobs), which pick it up
+// from the database.
+#include <functional>
+#include <string>
+
+#include "api/router.h"
+#include "db/engine.h"
+
+namespace scrapersky::api::routes {
+
+// POST /sitemap/scan, GET /sitemap/status/{job_id}, POST /sitemap/batch/create,
+// GET /sitemap/batch/status/{batch_id}.
+void add_scan_routes(Router& router, db::Engine& engine);
+// GET /domains, PUT /domains/sitemap-curation/status[/filtered], POST /domains/direct-submit,
+// POST /domains/import-csv.
+void add_domain_routes(Router& router, db::Engine& engine);
+// /sitemap-files/ (GET, POST), /sitemap-files/{id} (GET, PUT, DELETE), /sitemap-files/{id}/urls,
+// PUT /sitemap-files/sitemap_import_curation/status[/filtered].
+void add_sitemap_file_routes(Router& router, db::Engine& engine);
+// POST /sitemaps/direct-submit, POST /sitemaps/import-csv.
+void add_sitemap_ingest_routes(Router& router, db::Engine& engine);
+// GET /pages/, PUT /pages/status, PUT /pages/status/filtered.
+void add_page_routes(Router& router, db::Engine& engine);
+
+// All of the above.
+void add_v3_routes(Router& router, db::Engine& engine);
+
+// /healthz, /readyz (a round trip through the pool), /metrics (pool, jobs by status, fetched
+// sitemaps and bytes, URLs stored, plus `extra_metrics` lines, e.g. the workers'), and
+// /openapi.json. Add last, so the OpenAPI document lists every route.
+void add_operational_routes(Router& router, db::Engine& engine, std::string version,
+                            std::function<std::string()> extra_metrics = {});
+
+// The Prometheus text /metrics answers (without the extra lines).
+std::string render_metrics(db::Engine& engine);
+
+}  // namespace scrapersky::api::routes
