@@ -104,6 +104,19 @@ TEST(ServeRestartTest, AJobInterruptedBySigtermFinishesAfterRestartWithoutDuplic
     EXPECT_EQ(serve.terminate(12s), 0);
     EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
   }
+  {
+    // The stopped process handed its claim back: pending again, no lease, nothing finished.
+    config::Settings settings;
+    settings.database_url = url;
+    auto engine = db::Engine::create(settings);
+    auto session = engine->session();
+    auto unit = session.begin_read();
+    const auto row = unit.tx()
+                         .exec("SELECT status, claimed_by FROM jobs WHERE job_id = $1", {job_id})
+                         .front();
+    EXPECT_EQ(row.get<std::string>(0), "pending");
+    EXPECT_TRUE(row.is_null(1));
+  }
 
   stall = false;
   ServeProcess again(url, port);
