@@ -34,7 +34,11 @@ Response list(db::Engine& engine, Request& request) {
   const auto size = q.integer("size", 20, {.min = 1, .max = 100});
   query.sort_by = q.optional_string("sort_by").value_or("updated_at");
   query.sort_desc = q.boolean("sort_desc", true);
-  query.filter.curation_status = q.optional_enum<SitemapCurationStatus>("sitemap_curation_status");
+  // The v3 UI sends empty values for "any".
+  const auto status_param = request.query.find("sitemap_curation_status");
+  if (status_param != request.query.end() && !status_param->second.empty()) {
+    query.filter.curation_status = q.optional_enum<SitemapCurationStatus>("sitemap_curation_status");
+  }
   // The v3 UI sends the name filter as `domain`; the API's own name is `domain_filter`.
   query.filter.name_contains = q.optional_string("domain_filter");
   if (!query.filter.name_contains) query.filter.name_contains = q.optional_string("domain");

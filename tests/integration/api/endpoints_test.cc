@@ -230,6 +230,10 @@ TEST_F(EndpointsTest, DomainListPagesFiltersAndSorts) {
   EXPECT_EQ(api_->get("/api/v3/domains/?domain_filter=alpha").json()["total"], 2);
   EXPECT_EQ(api_->get("/api/v3/domains?domain_filter=a_p").json()["total"], 0);  // _ is literal
   EXPECT_EQ(api_->get("/api/v3/domains?sitemap_curation_status=New").json()["total"], 4);
+  // What domain-curation-tab.js sends with no status chosen and a name typed.
+  EXPECT_EQ(api_->get("/api/v3/domains?page=1&size=15&sitemap_curation_status=&domain=beta")
+                .json()["total"],
+            1);
   EXPECT_EQ(api_->get("/api/v3/domains?sitemap_curation_status=Bogus").status, 422);
   r = api_->get("/api/v3/domains?sort_by=tenant_id");
   EXPECT_EQ(r.status, 400);
