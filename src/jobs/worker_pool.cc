@@ -223,9 +223,11 @@ void WorkerPool::heartbeat_loop() {
     }
     try {
       auto session = engine_.session();
-      auto unit = session.begin();
-      store::extend_leases(unit.tx(), lease_);
-      unit.commit();
+      for (const auto table : store::kQueueTables) {
+        auto unit = session.begin();
+        store::extend_leases(unit.tx(), table, lease_);
+        unit.commit();
+      }
       ++heartbeats_;
     } catch (const std::exception& e) {
       spdlog::warn("worker {}: heartbeat failed: {}", options_.worker_id, e.what());

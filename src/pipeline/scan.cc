@@ -56,13 +56,22 @@ void ScanRunner::stop() {
 namespace {
 
 void finish(db::Engine& engine, const ScanSummary& summary, const std::string& domain_id) {
-  auto session = engine.session();
-  auto unit = session.begin();
-  if (!domain_id.empty()) store::update_domain_scan_totals(unit.tx(), domain_id);
-  store::finish_job(unit.tx(), summary.job_id,
-                    summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
-                    summary.to_json().dump(), summary.failed ? std::optional(summary.error) : std::nullopt);
-  unit.commit();
+  // A deadlock or serialization failure rolls the whole unit back; it is safe to run again.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto session = engine.session();
+      auto unit = session.begin();
+      if (!domain_id.empty()) store::update_domain_scan_totals(unit.tx(), domain_id);
+      store::finish_job(unit.tx(), summary.job_id,
+                        summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
+                        summary.to_json().dump(),
+                        summary.failed ? std::optional(summary.error) : std::nullopt);
+      unit.commit();
+      return;
+    } catch (const db::SerializationError&) {
+      if (attempt >= 3) throw;
+    }
+  }
 }
 
 }  // namespace

@@ -169,25 +169,22 @@ void hand_back_sitemap_import(db::Transaction& tx, std::string_view sitemap_file
       {std::string(sitemap_file_id), utc_now()});
 }
 
-std::int64_t extend_leases(db::Transaction& tx, const Lease& lease) {
-  const std::string expires = utc_in(lease.duration);
-  std::int64_t extended = 0;
-  extended += tx.exec(
-                    "UPDATE jobs SET lease_expires_at = $2 "
-                    "WHERE claimed_by = $1 AND status = 'running'",
-                    {lease.worker_id, expires})
-                  .affected_rows();
-  extended += tx.exec(
-                    "UPDATE domains SET lease_expires_at = $2 "
-                    "WHERE claimed_by = $1 AND sitemap_analysis_status = 'processing'",
-                    {lease.worker_id, expires})
-                  .affected_rows();
-  extended += tx.exec(
-                    "UPDATE sitemap_files SET lease_expires_at = $2 "
-                    "WHERE claimed_by = $1 AND sitemap_import_status = 'Processing'",
-                    {lease.worker_id, expires})
-                  .affected_rows();
-  return extended;
+std::int64_t extend_leases(db::Transaction& tx, QueueTable table, const Lease& lease) {
+  const char* sql = nullptr;
+  switch (table) {
+    case QueueTable::kJobs:
+      sql = "UPDATE jobs SET lease_expires_at = $2 WHERE claimed_by = $1 AND status = 'running'";
+      break;
+    case QueueTable::kDomains:
+      sql = "UPDATE domains SET lease_expires_at = $2 "
+            "WHERE claimed_by = $1 AND sitemap_analysis_status = 'processing'";
+      break;
+    case QueueTable::kSitemapFiles:
+      sql = "UPDATE sitemap_files SET lease_expires_at = $2 "
+            "WHERE claimed_by = $1 AND sitemap_import_status = 'Processing'";
+      break;
+  }
+  return tx.exec(sql, {lease.worker_id, utc_in(lease.duration)}).affected_rows();
 }
 
 }  // namespace scrapersky::store

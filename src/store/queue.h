@@ -76,7 +76,13 @@ void finish_sitemap_import(db::Transaction& tx, std::string_view sitemap_file_id
 void hand_back_sitemap_import(db::Transaction& tx, std::string_view sitemap_file_id);
 
 // ---- heartbeat ----
-// Pushes the lease of every item `lease.worker_id` holds to now + duration; returns how many.
-std::int64_t extend_leases(db::Transaction& tx, const Lease& lease);
+// The queue tables, for the heartbeat.
+enum class QueueTable { kJobs, kDomains, kSitemapFiles };
+inline constexpr QueueTable kQueueTables[] = {QueueTable::kJobs, QueueTable::kDomains,
+                                              QueueTable::kSitemapFiles};
+// Pushes the lease of every item of `table` that `lease.worker_id` holds to now + duration;
+// returns how many. One table per unit of work: a unit that locked rows of two tables could
+// deadlock with a job's end, which locks its domain row and then its job row.
+std::int64_t extend_leases(db::Transaction& tx, QueueTable table, const Lease& lease);
 
 }  // namespace scrapersky::store

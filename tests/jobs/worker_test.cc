@@ -188,7 +188,7 @@ TEST_F(JobsTest, AHeartbeatExtendsOnlyTheLeasesItsWorkerHolds) {
   {
     auto session = db_->engine().session();
     auto unit = session.begin();
-    EXPECT_EQ(store::extend_leases(unit.tx(), lease("worker-a")), 1);
+    EXPECT_EQ(store::extend_leases(unit.tx(), store::QueueTable::kJobs, lease("worker-a")), 1);
     unit.commit();
   }
   const auto reclaimed = claim(store::claim_scan_job, lease("worker-c"));
@@ -509,8 +509,10 @@ TEST_F(JobsTest, AnImportOfFiftyThousandUrlsPassesTheParameterLimit) {
   const auto domain_id = add_domain(fmt::format("127.0.0.1:{}", site.port()), nullptr);
   const auto file_id = queue_sitemap_file(domain_id, site.url("/big.xml"));
   auto pool = start_pool();
-  ASSERT_TRUE(eventually([&] { return import_status(file_id) != "Processing" &&
-                                      import_status(file_id) != "Queued"; }, 120s));
+  ASSERT_TRUE(eventually([&] {
+    const auto status = import_status(file_id);
+    return status != "Processing" && status != "Queued";
+  }, 120s));
   EXPECT_EQ(import_status(file_id), "Complete")
       << db_->text("SELECT sitemap_import_error FROM sitemap_files WHERE id = $1", {file_id});
   EXPECT_EQ(db_->count("SELECT count(*) FROM pages WHERE sitemap_file_id = $1", {file_id}), 50'000);
