@@ -52,7 +52,10 @@ psql "$DIRECT" -X -q -v ON_ERROR_STOP=1 -c "
 # As autovacuum would leave it: a visibility map, so COUNT(*) can use an index-only scan.
 psql "$DIRECT" -X -q -c "VACUUM ANALYZE domains" >/dev/null
 
-DATABASE_URL="$BOUNCED" API_KEYS="$KEY" LOG_FORMAT=json \
+# BENCH_VIA=direct: PostgreSQL without PgBouncer, to see what the pooler costs.
+SERVE_URL="$BOUNCED"
+[[ "${BENCH_VIA:-pgbouncer}" == direct ]] && SERVE_URL="$DIRECT"
+DATABASE_URL="$SERVE_URL" API_KEYS="$KEY" LOG_FORMAT=json \
   "$BIN" serve --no-workers --host 127.0.0.1 --port "$PORT" >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 1 100); do
@@ -86,7 +89,7 @@ open(path + ".rps", "w").write(str(rps))
 PY
 }
 
-echo "scrapersky serve --no-workers, PostgreSQL via PgBouncer, pool 5+10, $DOMAINS domains;"
+echo "scrapersky serve --no-workers, PostgreSQL via ${BENCH_VIA:-pgbouncer}, pool 5+10, $DOMAINS domains;"
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, one route after the other"
 run_wrk healthz "GET /healthz" "/healthz"
 run_wrk domains "GET /api/v3/domains" "/api/v3/domains"

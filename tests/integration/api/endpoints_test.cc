@@ -224,6 +224,9 @@ TEST_F(EndpointsTest, DomainListPagesFiltersAndSorts) {
   body = api_->get("/api/v3/domains?page=2&size=3&sort_by=domain&sort_desc=false").json();
   EXPECT_EQ(body["items"].size(), 1u);
   EXPECT_EQ(body["items"][0]["domain"], "gamma.com");
+  body = api_->get("/api/v3/domains?page=9&size=3").json();  // past the end: still the total
+  EXPECT_EQ(body["items"], json::array());
+  EXPECT_EQ(body["total"], 4);
 
   // The v3 UI sends `domain`; the API's name is `domain_filter`; both, case-insensitively.
   EXPECT_EQ(api_->get("/api/v3/domains?domain=ALPHA").json()["total"], 2);
