@@ -8,9 +8,7 @@
 // Goals (PostgreSQL via PgBouncer): >= 150,000 URLs/s, >= 0.8x raw COPY, peak RSS < 128 MiB.
 //
 //   scan_bench [--files F] [--urls N] [--pg BOUNCER_URL] [--pg-direct DIRECT_URL] [--no-pg]
-//              [--no-sqlite] [--keep] [--without-domain-fk]
-// --without-domain-fk drops sitemap_urls' FK on domain_id after migrating (PostgreSQL), to
-// measure the proposed schema change end to end.
+//              [--no-sqlite] [--keep]
 // The PostgreSQL URLs default to SCRAPERSKY_TEST_PGBOUNCER_URL / SCRAPERSKY_TEST_PG_URL; a
 // fresh database is created on the server (through the direct URL) and dropped at the end.
 #include <fcntl.h>
@@ -49,7 +47,6 @@ struct Options {
   int urls_per_file = 50'000;
   std::string pg_url, pg_direct_url;
   bool pg = true, sqlite = true, keep = false;
-  bool without_domain_fk = false;  // experiment: the proposed migration (docs/scan.md)
 };
 
 // The i-th URL of file f: ~80 bytes with the loopback origin.
@@ -243,7 +240,6 @@ int main(int argc, char** argv) try {
     else if (a == "--no-pg") o.pg = false;
     else if (a == "--no-sqlite") o.sqlite = false;
     else if (a == "--keep") o.keep = true;
-    else if (a == "--without-domain-fk") o.without_domain_fk = true;
     else throw std::runtime_error("unknown argument " + a);
   }
   if (o.pg && (o.pg_url.empty() || o.pg_direct_url.empty())) {
@@ -289,12 +285,8 @@ int main(int argc, char** argv) try {
     psql(o.pg_direct_url, "CREATE DATABASE " + name, tmp);
     const std::string url = with_database(o.pg_url, name);
     must(run_child({SCRAPERSKY_BINARY, "migrate"}, {{"DATABASE_URL", url}}, tmp), "scrapersky migrate");
-    if (o.without_domain_fk) {
-      psql(url, "ALTER TABLE sitemap_urls DROP CONSTRAINT sitemap_urls_domain_id_fkey", tmp);
-    }
     Figures fig;
-    fig.backend = "PostgreSQL 15 through PgBouncer 1.18 (transaction mode): " + url +
-                  (o.without_domain_fk ? " (without the domain_id FK)" : "");
+    fig.backend = "PostgreSQL 15 through PgBouncer 1.18 (transaction mode): " + url;
     fig.scan = run_scan(url, target, tmp);
     const auto stored = std::stoll(trim(psql(url, "SELECT count(*) FROM sitemap_urls", tmp).out));
     if (stored != total) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");

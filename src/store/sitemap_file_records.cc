@@ -169,6 +169,8 @@ bool update_sitemap_file(db::Transaction& tx, std::string_view id, const Sitemap
 }
 
 bool delete_sitemap_file(db::Transaction& tx, std::string_view id) {
+  // sitemap_urls has no foreign key (it is built for ingest): its rows go with the file here.
+  tx.exec("DELETE FROM sitemap_urls WHERE sitemap_file_id = $1", {std::string(id)});
   return tx.exec("DELETE FROM sitemap_files WHERE id = $1", {std::string(id)}).affected_rows() > 0;
 }
 
