@@ -1,6 +1,6 @@
 // End-to-end scan benchmark (issue "End-to-end scan"). Serves an index of F gzipped sitemaps of
 // N URLs (~80-byte URLs, a lastmod each; default 20 x 50,000 = 1,000,000) on loopback, scans it
-// with the real `scrapersky scan` in a child process (wall time, URLs/s, peak RSS via wait4),
+// with the real `scrapersky scan` in a child process (wall time, URLs/s, peak RSS sampled),
 // and measures in the same run:
 //   (a) raw `psql \copy sitemap_urls(...)` of the same rows into the same, truncated, table
 //       (through the same PgBouncer), or for SQLite the sqlite3 shell's .import of the rows;
@@ -15,6 +15,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include <chrono>
 #include <cstdio>
@@ -101,13 +103,30 @@ ChildRun run_child(const std::vector<std::string>& args,
     ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
+  // The child's peak RSS is sampled from /proc/<pid>/status (VmHWM of the exec'ed program)
+  // while it runs: wait4's ru_maxrss would also count the pages the child shared with this
+  // process between fork and exec (this process holds the generated site).
   int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
+  long peak_kib = 0;
+  const std::string status_path = "/proc/" + std::to_string(pid) + "/status";
+  bool exec_done = false;
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    std::ifstream in(status_path);
+    std::string line;
+    long hwm = 0;
+    while (std::getline(in, line)) {
+      if (line.rfind("Name:", 0) == 0) exec_done = line.find("scan_bench") == std::string::npos;
+      if (line.rfind("VmHWM:", 0) == 0) hwm = std::atol(line.c_str() + 6);
+    }
+    if (exec_done) peak_kib = std::max(peak_kib, hwm);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   ChildRun r;
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.max_rss_kib = usage.ru_maxrss;
+  r.max_rss_kib = peak_kib;
   r.out = slurp(out);
   r.err = slurp(err);
   return r;

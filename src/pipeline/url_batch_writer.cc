@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sitemap/values.h"
 #include "store/jobs.h"
 #include "store/sitemap_files.h"
 
@@ -16,24 +15,36 @@ namespace {
 store::UrlRow to_row(const sitemap::Entry& entry) {
   store::UrlRow row;
   row.url = entry.loc;
-  if (entry.lastmod) row.lastmod = sitemap::format_utc(*entry.lastmod);
-  if (entry.changefreq) row.changefreq = std::string(model::to_string(*entry.changefreq));
+  row.lastmod = entry.lastmod;
+  row.changefreq = entry.changefreq;
   row.priority = entry.priority;
-  row.image_count = entry.image_count;
-  row.first_image_loc = entry.first_image_loc;
-  row.video_count = entry.video_count;
-  row.news_title = entry.news_title;
-  if (entry.news_publication_date) {
-    row.news_publication_date = sitemap::format_utc(*entry.news_publication_date);
-  }
-  if (!entry.alternates.empty()) {
-    nlohmann::json alternates = nlohmann::json::array();
-    for (const auto& a : entry.alternates) {
-      alternates.push_back({{"hreflang", a.hreflang}, {"href", a.href}});
+  if (entry.image_count > 0 || entry.video_count > 0 || entry.has_news ||
+      !entry.alternates.empty()) {
+    auto ext = std::make_unique<store::UrlExtensions>();
+    ext->image_count = entry.image_count;
+    ext->first_image_loc = entry.first_image_loc;
+    ext->video_count = entry.video_count;
+    ext->news_title = entry.news_title;
+    ext->news_publication_date = entry.news_publication_date;
+    if (!entry.alternates.empty()) {
+      nlohmann::json alternates = nlohmann::json::array();
+      for (const auto& a : entry.alternates) {
+        alternates.push_back({{"hreflang", a.hreflang}, {"href", a.href}});
+      }
+      ext->alternates_json = alternates.dump();
     }
-    row.alternates_json = alternates.dump();
+    row.extensions = std::move(ext);
   }
   return row;
+}
+
+// Adds a row to the part of the batch for its sitemap file.
+void add_to(store::UrlBatch& batch, std::map<std::string, std::uint32_t>& index,
+            const std::string& file_id, store::UrlRow&& row) {
+  const auto [it, inserted] = index.emplace(file_id, static_cast<std::uint32_t>(index.size()));
+  if (inserted) batch.file_ids.push_back(file_id);
+  row.file = it->second;
+  batch.rows.push_back(std::move(row));
 }
 
 // Failures worth another try on a fresh connection; anything else fails the write for good.
@@ -184,14 +195,19 @@ void UrlBatchWriter::write(const SitemapRef& ref) {
 }
 
 void UrlBatchWriter::write(Batch& batch) {
-  std::vector<store::UrlRow> fresh, known;
+  store::UrlBatch fresh, known;
+  fresh.domain_id = known.domain_id = domain_id_;
+  std::map<std::string, std::uint32_t> fresh_files, known_files;
   for (auto& pending : batch) {
     const auto it = files_.find(pending.sitemap_ref);
     if (it == files_.end()) continue;  // its sitemap row could not be written
-    pending.row.sitemap_file_id = it->second.id;
-    pending.row.domain_id = domain_id_;
-    (it->second.created ? fresh : known).push_back(std::move(pending.row));
+    if (it->second.created) {
+      add_to(fresh, fresh_files, it->second.id, std::move(pending.row));
+    } else {
+      add_to(known, known_files, it->second.id, std::move(pending.row));
+    }
   }
+  Batch().swap(batch);  // the pending rows were moved out: give their memory back now
   bool merge_fresh = false;
   for (;;) {
     try {
@@ -210,7 +226,7 @@ void UrlBatchWriter::write(Batch& batch) {
       merge_fresh = true;
     }
   }
-  urls_stored_ += static_cast<std::int64_t>(fresh.size() + known.size());
+  urls_stored_ += static_cast<std::int64_t>(fresh.rows.size() + known.rows.size());
   if (progress_) progress_->urls_stored = urls_stored_.load();
   update_job_progress(false);
 }

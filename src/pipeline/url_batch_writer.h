@@ -40,7 +40,7 @@ class UrlBatchWriter : public CrawlSink {
  private:
   struct PendingUrl {
     int sitemap_ref = 0;
-    store::UrlRow row;  // ids filled in by the writer
+    store::UrlRow row;  // its file index is set by the writer
   };
   using Batch = std::vector<PendingUrl>;
   using Event = std::variant<SitemapRef, Batch, SitemapOutcome>;

@@ -25,8 +25,10 @@ void update_domain_scan_totals(db::Transaction& tx, std::string_view domain_id) 
   tx.exec(
       "UPDATE domains SET "
       "total_sitemaps = (SELECT count(*) FROM sitemap_files WHERE domain_id = $1), "
-      "sitemap_urls = (SELECT count(*) FROM sitemap_urls u JOIN sitemap_files f "
-      "ON f.id = u.sitemap_file_id WHERE f.domain_id = $1), "
+      // The URLs the domain's sitemaps list (an index's url_count counts children, not URLs):
+      // read from the file rows, not by counting a possibly huge sitemap_urls.
+      "sitemap_urls = COALESCE((SELECT sum(url_count) FROM sitemap_files WHERE domain_id = $1 "
+      "AND (sitemap_type IS NULL OR sitemap_type <> 'index')), 0), "
       "last_scan = $2, updated_at = $2 WHERE id = $1",
       {id, now});
 }
