@@ -114,6 +114,10 @@ std::int64_t Transaction::copy_rows(std::string_view table, std::span<const std:
 
 Dialect Transaction::dialect() const { return connection_->dialect(); }
 
+void Transaction::defer_durability() {
+  if (dialect() == Dialect::kPostgres) exec("SET LOCAL synchronous_commit = off");
+}
+
 // ---- UnitOfWork ----
 
 UnitOfWork::UnitOfWork(std::shared_ptr<internal::SessionState> session,

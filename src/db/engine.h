@@ -53,6 +53,12 @@ class Transaction {
 
   Dialect dialect() const;
 
+  // This transaction's COMMIT need not wait for its WAL to reach disk (PostgreSQL
+  // `SET LOCAL synchronous_commit = off`; nothing on SQLite). For idempotent bulk batches:
+  // a crash can lose only the last moments of such commits, never leave them half-applied,
+  // and any later synchronous commit (a job's final status) flushes them too.
+  void defer_durability();
+
  private:
   friend class UnitOfWork;
   Transaction(internal::Connection* connection, bool echo) : connection_(connection), echo_(echo) {}

@@ -212,6 +212,7 @@ void UrlBatchWriter::write(Batch& batch) {
   for (;;) {
     try {
       with_retries("storing a batch of URLs", [&](db::Transaction& tx) {
+        tx.defer_durability();  // batches are idempotent; the job's final commit is durable
         if (merge_fresh) {
           store::merge_urls(tx, fresh);
         } else {
