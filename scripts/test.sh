@@ -31,7 +31,9 @@ if [ "${SANITIZE:-1}" = 1 ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   for t in "${asan_targets[@]}"; do
     bin=$(find build-asan/tests -type f -name "$t" -perm -u+x | head -n 1)
-    if [ -z "$bin" ] || ! "$bin" --gtest_brief=1 >"build-asan/$t.log" 2>&1; then
+    if [ -z "$bin" ]; then
+      echo "sanitizer run failed: $t was not built"; status=1
+    elif ! "$bin" --gtest_brief=1 >"build-asan/$t.log" 2>&1; then
       echo "sanitizer run failed: $t (build-asan/$t.log)"; tail -n 30 "build-asan/$t.log" || true; status=1
     else
       echo "sanitizer run passed: $t"

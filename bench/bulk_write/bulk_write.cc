@@ -17,6 +17,7 @@
 #include "config/settings.h"
 #include "db/engine.h"
 #include "db/migrations/migrations.h"
+#include "model/uuid.h"
 
 namespace db = scrapersky::db;
 using Clock = std::chrono::steady_clock;
@@ -57,11 +58,11 @@ void exec(db::Engine& engine, const std::string& sql, std::initializer_list<db::
 
 Fixture make_fixture(db::Engine& engine, const std::string& prefix) {
   Fixture f;
-  f.domain_id = db::generate_uuid_v4();
+  f.domain_id = scrapersky::model::new_uuid_v4();
   exec(engine, "INSERT INTO " + prefix + "domains (id, domain) VALUES ($1, $2)",
        {f.domain_id, "www.example-bench-shop.com"});
   for (int i = 0; i < kSitemapFiles; ++i) {
-    f.file_ids.push_back(db::generate_uuid_v4());
+    f.file_ids.push_back(scrapersky::model::new_uuid_v4());
     exec(engine, "INSERT INTO " + prefix + "sitemap_files (id, domain_id, url) VALUES ($1, $2, $3)",
          {f.file_ids.back(), f.domain_id, fmt::format("https://www.example-bench-shop.com/sitemap-{}.xml", i)});
   }

@@ -373,17 +373,21 @@ void HttpServer::Impl::on_drained() {
 }
 
 void HttpServer::Impl::force_close() {
-  spdlog::warn("shutdown grace of {} ms over: closing {} connection(s)",
-               options.shutdown_grace.count(), [&] {
-                 std::lock_guard lock(mutex);
-                 return sessions.size();
-               }());
-  std::lock_guard lock(mutex);
-  for (auto& [id, weak] : sessions) {
-    if (auto session = weak.lock()) {
-      net::post(session->executor(), [session] { session->force_close(); });
+  // Collect under the lock, post and drop the references outside it: the last reference to a
+  // session may be dropped here, and ~Session() takes the same lock (unregister).
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) open.push_back(std::move(session));
     }
   }
+  spdlog::warn("shutdown grace of {} ms over: closing {} connection(s)",
+               options.shutdown_grace.count(), open.size());
+  for (auto& session : open) {
+    net::post(session->executor(), [session] { session->force_close(); });
+  }
+  open.clear();
   work.reset();
 }
 

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <random>
 
 #include "db/internal/connection.h"
 #include "db/internal/pool.h"
@@ -262,18 +261,5 @@ PoolMetrics Engine::metrics() const {
 
 Dialect Engine::dialect() const { return core_->dialect; }
 std::string Engine::masked_url() const { return core_->masked_url; }
-
-std::string generate_uuid_v4() {
-  thread_local std::mt19937_64 random{[] {
-    std::random_device device;
-    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
-  }()};
-  std::uint64_t hi = random();
-  std::uint64_t lo = random();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
-                     hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
-}
 
 }  // namespace scrapersky::db

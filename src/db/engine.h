@@ -136,7 +136,5 @@ class Engine {
   std::shared_ptr<internal::EngineCore> core_;
 };
 
-// A fresh random (version 4) UUID in its canonical lower-case text form.
-std::string generate_uuid_v4();
 
 }  // namespace scrapersky::db

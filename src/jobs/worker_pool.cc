@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/batches.h"
+#include "model/uuid.h"
 
 namespace scrapersky::jobs {
 namespace {
@@ -16,7 +17,7 @@ std::string default_worker_id() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return fmt::format("{}:{}:{}", host[0] ? host : "worker", getpid(),
-                     db::generate_uuid_v4().substr(0, 8));
+                     model::new_uuid_v4().substr(0, 8));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "model/enums.h"
 #include "store/clock.h"
 #include "store/queue.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 namespace {
@@ -41,7 +42,7 @@ model::BatchStatus batch_status(int total, int completed, int failed, bool any_s
 }  // namespace
 
 std::string insert_batch(db::Transaction& tx, const NewBatch& batch) {
-  const std::string batch_id = db::generate_uuid_v4();
+  const std::string batch_id = model::new_uuid_v4();
   const std::string now = utc_now();
   std::vector<std::string> distinct;
   std::set<std::string> seen;
@@ -56,7 +57,7 @@ std::string insert_batch(db::Transaction& tx, const NewBatch& batch) {
       "completed_domains, failed_domains, progress, batch_metadata, options, start_time, "
       "created_at, updated_at) "
       "VALUES ($1, $2, 'domain_batch', 'pending', $3, $4, 0, 0, 0, $5, $6, $7, $7, $7)",
-      {db::generate_uuid_v4(), batch_id,
+      {model::new_uuid_v4(), batch_id,
        batch.created_by ? db::Value(*batch.created_by) : db::Value(nullptr),
        static_cast<std::int64_t>(distinct.size()), metadata.dump(), options.dump(), now});
   for (const auto& domain : distinct) {

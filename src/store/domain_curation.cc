@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 namespace {
@@ -108,7 +109,7 @@ std::optional<std::string> find_domain_name(db::Transaction& tx, std::string_vie
 }
 
 std::string insert_domain(db::Transaction& tx, const NewDomain& domain) {
-  const std::string id = db::generate_uuid_v4();
+  const std::string id = model::new_uuid_v4();
   const std::string now = utc_now();
   tx.exec(
       "INSERT INTO domains (id, domain, status, created_by, sitemap_curation_status, "

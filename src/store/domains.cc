@@ -1,6 +1,7 @@
 #include "store/domains.h"
 
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 
@@ -13,7 +14,7 @@ std::string find_or_create_domain(db::Transaction& tx, std::string_view domain) 
   auto inserted = tx.exec(
       "INSERT INTO domains (id, domain, status, sitemap_curation_status, created_at, updated_at) "
       "VALUES ($1, $2, 'active', 'New', $3, $3) ON CONFLICT (domain) DO NOTHING RETURNING id",
-      {db::generate_uuid_v4(), name, now});
+      {model::new_uuid_v4(), name, now});
   if (!inserted.empty()) return inserted.front().get<std::string>(0);
   // Another transaction inserted it first.
   return tx.exec("SELECT id FROM domains WHERE domain = $1", {name}).front().get<std::string>(0);

@@ -1,6 +1,7 @@
 #include "store/jobs.h"
 
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 namespace {
@@ -12,7 +13,7 @@ db::Value optional_text(const std::optional<std::string>& value) {
 }  // namespace
 
 std::string create_job(db::Transaction& tx, const NewJob& job) {
-  const std::string job_id = db::generate_uuid_v4();
+  const std::string job_id = model::new_uuid_v4();
   const std::string now = utc_now();
   nlohmann::json data = {{"target", job.target}};
   data["max_pages"] = job.max_pages ? nlohmann::json(*job.max_pages) : nlohmann::json();
@@ -20,7 +21,7 @@ std::string create_job(db::Transaction& tx, const NewJob& job) {
       "INSERT INTO jobs (id, job_id, job_type, status, target, max_pages, batch_id, domain_id, "
       "created_by, progress, result_data, created_at, updated_at) "
       "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, $7, 0, $8, $9, $9)",
-      {db::generate_uuid_v4(), job_id, job.target,
+      {model::new_uuid_v4(), job_id, job.target,
        job.max_pages ? db::Value(*job.max_pages) : db::Value(nullptr), optional_text(job.batch_id),
        optional_text(job.domain_id), optional_text(job.created_by), data.dump(), now});
   return job_id;

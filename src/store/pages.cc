@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 
@@ -30,7 +31,7 @@ std::int64_t insert_pages(db::Transaction& tx, std::span<const NewPage> pages) {
         sql += ", ";
       }
       sql += "'sitemap_import', $1, $1)";
-      params.emplace_back(db::generate_uuid_v4());
+      params.emplace_back(model::new_uuid_v4());
       params.emplace_back(p.domain_id);
       params.emplace_back(p.sitemap_file_id);
       params.emplace_back(p.url);
@@ -57,7 +58,7 @@ std::string upsert_index_child(db::Transaction& tx, std::string_view domain_id,
       "parent_sitemap_id, status, deep_scrape_curation_status, lead_source, created_at, "
       "updated_at) VALUES ($1, $2, $3, 'sitemap_index', $4, $5, 'Processing', 'New', "
       "'sitemap_import', $6, $6) ON CONFLICT (domain_id, url) DO NOTHING RETURNING id",
-      {db::generate_uuid_v4(), std::string(domain_id), std::string(url), std::int64_t{depth},
+      {model::new_uuid_v4(), std::string(domain_id), std::string(url), std::int64_t{depth},
        std::string(parent_id), now});
   if (!inserted.empty()) return inserted.front().get<std::string>(0);
   return tx

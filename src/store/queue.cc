@@ -5,6 +5,7 @@
 #include "db/timestamps.h"
 #include "model/enums.h"
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 namespace {
@@ -35,12 +36,12 @@ std::string enqueue_scan(db::Transaction& tx, std::string_view target,
                          std::optional<std::int64_t> max_pages,
                          const std::optional<std::string>& created_by,
                          const std::optional<std::string>& batch_id) {
-  const std::string job_id = db::generate_uuid_v4();
+  const std::string job_id = model::new_uuid_v4();
   tx.exec(
       "INSERT INTO jobs (id, job_id, job_type, status, target, max_pages, batch_id, created_by, "
       "progress, result_data, created_at, updated_at) "
       "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, 0, $7, $8, $8)",
-      {db::generate_uuid_v4(), job_id, std::string(target), optional_int(max_pages),
+      {model::new_uuid_v4(), job_id, std::string(target), optional_int(max_pages),
        optional_text(batch_id), optional_text(created_by), job_data(target, max_pages),
        utc_now()});
   return job_id;
@@ -106,12 +107,12 @@ std::optional<ClaimedDomain> claim_domain_analysis(db::Transaction& tx, const Le
         {claimed.job_id, lease.worker_id, expires, now});
     return claimed;
   }
-  claimed.job_id = db::generate_uuid_v4();
+  claimed.job_id = model::new_uuid_v4();
   tx.exec(
       "INSERT INTO jobs (id, job_id, job_type, status, target, domain_id, claimed_by, "
       "lease_expires_at, attempts, progress, result_data, created_at, updated_at) "
       "VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, 1, 0, $8, $9, $9)",
-      {db::generate_uuid_v4(), claimed.job_id, std::string(kDomainAnalysisJobType),
+      {model::new_uuid_v4(), claimed.job_id, std::string(kDomainAnalysisJobType),
        claimed.domain, claimed.domain_id, lease.worker_id, expires,
        job_data(claimed.domain, std::nullopt), now});
   return claimed;

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 namespace {
@@ -134,7 +135,7 @@ std::optional<std::string> find_sitemap_file_by_url(db::Transaction& tx, std::st
 }
 
 std::string insert_sitemap_file(db::Transaction& tx, const NewSitemapFile& file) {
-  const std::string id = db::generate_uuid_v4();
+  const std::string id = model::new_uuid_v4();
   const std::string now = utc_now();
   tx.exec(
       "INSERT INTO sitemap_files (id, domain_id, url, discovery_method, status, "

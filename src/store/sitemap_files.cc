@@ -1,6 +1,7 @@
 #include "store/sitemap_files.h"
 
 #include "store/clock.h"
+#include "model/uuid.h"
 
 namespace scrapersky::store {
 
@@ -12,7 +13,7 @@ SitemapFileKey upsert_scanned_sitemap(db::Transaction& tx, const ScannedSitemap&
       "job_id, status, deep_scrape_curation_status, lead_source, created_at, updated_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, 'Processing', 'New', 'scan', $8, $8) "
       "ON CONFLICT (domain_id, url) DO NOTHING RETURNING id",
-      {db::generate_uuid_v4(), s.domain_id, s.url, std::string(model::to_string(s.method)),
+      {model::new_uuid_v4(), s.domain_id, s.url, std::string(model::to_string(s.method)),
        std::int64_t{s.depth}, parent, s.job_id, now});
   if (!inserted.empty()) return {inserted.front().get<std::string>(0), true};
   auto existing = tx.exec(

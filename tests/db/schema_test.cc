@@ -10,6 +10,7 @@
 #include "db/timestamps.h"
 #include "enum_columns.h"
 #include "sqlite_fixture.h"
+#include "model/uuid.h"
 
 extern char** environ;
 
@@ -64,7 +65,7 @@ TEST_F(SqliteTest, DatabaseRejectsAStatusOutsideTheEnum) {
   migrate(*db);
   auto s = db->session();
   auto uow = s.begin();
-  uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {generate_uuid_v4(), "example.com"});
+  uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {model::new_uuid_v4(), "example.com"});
   try {
     uow.tx().exec("UPDATE domains SET sitemap_curation_status = $1", {"Completely New"});
     FAIL() << "value outside the enum accepted";
@@ -78,7 +79,7 @@ TEST_F(SqliteTest, ColumnDefaultsAreUtcTimestampsAndEnumDefaults) {
   migrate(*db);
   auto s = db->session();
   auto uow = s.begin();
-  uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {generate_uuid_v4(), "example.org"});
+  uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {model::new_uuid_v4(), "example.org"});
   const auto row = uow.tx().exec("SELECT created_at, sitemap_curation_status, sitemap_analysis_status FROM domains").front();
   EXPECT_EQ(to_utc_iso(row.get<std::string>("created_at")), row.get<std::string>("created_at"));
   EXPECT_EQ(row.get<std::string>("sitemap_curation_status"), "New");

@@ -22,6 +22,7 @@
 #ifdef JOBS_TEST_POSTGRES
 #include "support/pg_env.h"
 #endif
+#include "model/uuid.h"
 
 namespace scrapersky {
 namespace {
@@ -100,7 +101,7 @@ class JobsTest : public ::testing::Test {
   }
 
   std::string add_domain(const std::string& name, const char* analysis_status) {
-    const auto id = db::generate_uuid_v4();
+    const auto id = model::new_uuid_v4();
     db_->query(
         "INSERT INTO domains (id, domain, status, sitemap_analysis_status, created_at, "
         "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
@@ -110,7 +111,7 @@ class JobsTest : public ::testing::Test {
   }
 
   std::string queue_sitemap_file(const std::string& domain_id, const std::string& url) {
-    const auto id = db::generate_uuid_v4();
+    const auto id = model::new_uuid_v4();
     db_->query(
         "INSERT INTO sitemap_files (id, domain_id, url, discovery_method, "
         "sitemap_import_status, deep_scrape_curation_status, created_at, updated_at) "

@@ -11,7 +11,7 @@ namespace {
 
 struct Types {
   Dialect d;
-  // Ids are generated in C++ (generate_uuid_v4); PostgreSQL stores them as uuid.
+  // Ids are generated in C++ (model::new_uuid_v4); PostgreSQL stores them as uuid.
   const char* uuid() const { return d == Dialect::kPostgres ? "uuid" : "text"; }
   // UTC instants: timestamptz, or ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" text on SQLite.
   const char* time() const { return d == Dialect::kPostgres ? "timestamptz" : "text"; }

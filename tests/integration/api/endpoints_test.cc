@@ -8,6 +8,7 @@
 
 #include "api_harness.h"
 #include "support/pg_env.h"
+#include "model/uuid.h"
 
 namespace scrapersky::api_testing {
 namespace {
@@ -49,7 +50,7 @@ class EndpointsTest : public ::testing::Test {
   std::string add_page(const std::string& domain_id, const std::string& file_id,
                        const std::string& url, const std::string& updated_at,
                        const char* page_type = "unknown") {
-    const auto id = db::generate_uuid_v4();
+    const auto id = model::new_uuid_v4();
     db_->query(
         "INSERT INTO pages (id, domain_id, sitemap_file_id, url, page_type, "
         "page_processing_status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'Complete', "

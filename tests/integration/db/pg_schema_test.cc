@@ -8,6 +8,7 @@
 #include "db/migrations/migrations.h"
 #include "pg_helpers.h"
 #include "support/pg_env.h"
+#include "model/uuid.h"
 
 extern char** environ;
 
@@ -72,10 +73,10 @@ TEST_F(PostgresSchema, DatabaseRejectsAStatusOutsideTheEnum) {
   migrate(*engine);
   auto s = engine->session();
   auto uow = s.begin();
-  const std::string id = generate_uuid_v4();
+  const std::string id = model::new_uuid_v4();
   uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {id, "example.com"});
   uow.tx().exec("INSERT INTO sitemap_files (id, domain_id, url, sitemap_type) VALUES ($1, $2, $3, $4)",
-                {generate_uuid_v4(), id, "https://example.com/sitemap.xml", "index"});
+                {model::new_uuid_v4(), id, "https://example.com/sitemap.xml", "index"});
   try {
     uow.tx().exec("UPDATE sitemap_files SET sitemap_type = $1", {"STANDARD"});
     FAIL() << "value outside the enum accepted";
@@ -88,8 +89,8 @@ TEST_F(PostgresSchema, SitemapUrlsTakeABulkWriteAndKeepUtcLastmod) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   auto engine = isolated(url);
   migrate(*engine);
-  const std::string domain = generate_uuid_v4();
-  const std::string file = generate_uuid_v4();
+  const std::string domain = model::new_uuid_v4();
+  const std::string file = model::new_uuid_v4();
   auto s = engine->session();
   auto uow = s.begin();
   uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {domain, "example.com"});

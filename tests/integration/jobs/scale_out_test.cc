@@ -17,6 +17,7 @@
 #include "store/clock.h"
 #include "support/fixture_site.h"
 #include "support/pg_env.h"
+#include "model/uuid.h"
 
 namespace scrapersky {
 namespace {
@@ -91,7 +92,7 @@ TEST(ScaleOutTest, ThreeWorkerProcessesDiscoverEachDomainOnceAndFinishAKilledWor
       unit.tx().exec(
           "INSERT INTO domains (id, domain, status, sitemap_analysis_status, created_at, "
           "updated_at) VALUES ($1, $2, 'active', 'queued', $3, $3)",
-          {db::generate_uuid_v4(), fmt::format("127.0.0.1:{}", site->port()), store::utc_now()});
+          {model::new_uuid_v4(), fmt::format("127.0.0.1:{}", site->port()), store::utc_now()});
       sites.push_back(std::move(site));
     }
     unit.commit();
