@@ -134,4 +134,36 @@ std::vector<CsvValue> read_csv_values(const FormPart& file,
   return values;
 }
 
+void CsvImportReport::add(const CsvValue& value, const char* status, nlohmann::json id,
+                          nlohmann::json error) {
+  results_.push_back({{"row_number", value.row_number},
+                      {"value", value.value},
+                      {"status", status},
+                      {"id", std::move(id)},
+                      {"error", std::move(error)}});
+}
+
+void CsvImportReport::success(const CsvValue& value, std::string id) {
+  ++successful_;
+  add(value, "success", std::move(id), nullptr);
+}
+
+void CsvImportReport::skipped(const CsvValue& value, std::string id, std::string why) {
+  ++skipped_;
+  add(value, "skipped", std::move(id), std::move(why));
+}
+
+void CsvImportReport::error(const CsvValue& value, std::string why) {
+  ++failed_;
+  add(value, "error", nullptr, std::move(why));
+}
+
+nlohmann::json CsvImportReport::to_json() const {
+  return {{"total_rows", total_rows_},
+          {"successful", successful_},
+          {"failed", failed_},
+          {"skipped", skipped_},
+          {"results", results_}};
+}
+
 }  // namespace scrapersky::api::routes

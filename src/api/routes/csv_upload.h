@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "api/multipart.h"
 
 namespace scrapersky::api::routes {
@@ -28,5 +30,22 @@ bool is_valid_utf8(std::string_view text);
 // when its first cell (lower-cased) is one of `header_words`. Throws ApiError 400.
 std::vector<CsvValue> read_csv_values(const FormPart& file,
                                       std::initializer_list<std::string_view> header_words);
+
+// The CSVImportResponse of both imports: one result per value, in row order, with the counts.
+class CsvImportReport {
+ public:
+  explicit CsvImportReport(std::size_t total_rows) : total_rows_(total_rows) {}
+  void success(const CsvValue& value, std::string id);
+  void skipped(const CsvValue& value, std::string id, std::string why);
+  void error(const CsvValue& value, std::string why);
+  nlohmann::json to_json() const;
+
+ private:
+  void add(const CsvValue& value, const char* status, nlohmann::json id, nlohmann::json error);
+
+  std::size_t total_rows_;
+  int successful_ = 0, failed_ = 0, skipped_ = 0;
+  nlohmann::json results_ = nlohmann::json::array();
+};
 
 }  // namespace scrapersky::api::routes

@@ -140,45 +140,30 @@ Response import_csv(db::Engine& engine, Request& request) {
   const auto file = read_uploaded_file(request, "file");
   const auto values = read_csv_values(file, {"domain", "domains", "url", "website"});
   const auto created_by = caller_id(request);
-  json results = json::array();
-  int successful = 0, failed = 0, skipped = 0;
+  CsvImportReport report(values.size());
   write_unit(engine, [&](db::Transaction& tx) {
     std::set<std::string> in_file;
     for (const auto& value : values) {
-      json result = {{"row_number", value.row_number}, {"value", value.value},
-                     {"id", nullptr}, {"error", nullptr}};
       std::string name;
       try {
         name = sitemap::normalize_domain(value.value);
-      } catch (const sitemap::Error& e) {
-        result["status"] = "error";
-        result["error"] = "Invalid domain format: " + value.value;
-        ++failed;
-        results.push_back(std::move(result));
+      } catch (const sitemap::Error&) {
+        report.error(value, "Invalid domain format: " + value.value);
         continue;
       }
       if (const auto existing = store::find_domain_id(tx, name)) {
-        result["status"] = "skipped";
-        result["id"] = *existing;
-        result["error"] = in_file.count(name) ? "Duplicate in file" : "Domain already exists";
-        ++skipped;
+        report.skipped(value, *existing,
+                       in_file.count(name) ? "Duplicate in file" : "Domain already exists");
       } else {
         store::NewDomain domain;
         domain.domain = name;
         domain.created_by = created_by;
-        result["id"] = store::insert_domain(tx, domain);
-        result["status"] = "success";
-        ++successful;
+        report.success(value, store::insert_domain(tx, domain));
       }
       in_file.insert(name);
-      results.push_back(std::move(result));
     }
   });
-  return Response::json(200, {{"total_rows", values.size()},
-                              {"successful", successful},
-                              {"failed", failed},
-                              {"skipped", skipped},
-                              {"results", std::move(results)}});
+  return Response::json(200, report.to_json());
 }
 
 }  // namespace

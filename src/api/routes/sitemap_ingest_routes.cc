@@ -121,40 +121,25 @@ Response import_csv(db::Engine& engine, Request& request) {
   const auto values =
       read_csv_values(file, {"sitemap_url", "sitemap", "url", "sitemaps", "sitemap_urls"});
   const auto created_by = caller_id(request);
-  json results = json::array();
-  int successful = 0, failed = 0, skipped = 0;
+  CsvImportReport report(values.size());
   write_unit(engine, [&](db::Transaction& tx) {
     for (const auto& value : values) {
-      json result = {{"row_number", value.row_number}, {"value", value.value},
-                     {"id", nullptr}, {"error", nullptr}};
       std::string why;
       const auto sitemap = sitemap_url_domain(value.value, why);
       if (!sitemap) {
-        result["status"] = "error";
-        result["error"] = "Invalid sitemap URL: " + value.value + " (" + why + ")";
-        ++failed;
+        report.error(value, "Invalid sitemap URL: " + value.value + " (" + why + ")");
       } else if (const auto existing = store::find_sitemap_file_by_url(tx, sitemap->url)) {
-        result["status"] = "skipped";
-        result["id"] = *existing;
-        result["error"] = "Sitemap already exists";
-        ++skipped;
+        report.skipped(value, *existing, "Sitemap already exists");
       } else {
         store::NewSitemapFile row;
         row.domain_id = store::find_or_create_domain(tx, sitemap->domain);
         row.url = sitemap->url;
         row.created_by = created_by;
-        result["id"] = store::insert_sitemap_file(tx, row);
-        result["status"] = "success";
-        ++successful;
+        report.success(value, store::insert_sitemap_file(tx, row));
       }
-      results.push_back(std::move(result));
     }
   });
-  return Response::json(200, {{"total_rows", values.size()},
-                              {"successful", successful},
-                              {"failed", failed},
-                              {"skipped", skipped},
-                              {"results", std::move(results)}});
+  return Response::json(200, report.to_json());
 }
 
 }  // namespace
