@@ -33,6 +33,15 @@ function(scrapersky_test name)
   if("postgres" IN_LIST T_LABELS)
     set(lock RESOURCE_LOCK postgres)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120
-    PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600 ${lock})
+  # One label per binary: gtest_discover_tests passes PROPERTIES on unquoted, so a second
+  # label would be read as a property name and drop everything after it (the lock included).
+  list(LENGTH T_LABELS label_count)
+  if(label_count GREATER 1)
+    message(FATAL_ERROR "scrapersky_test(${name}): give one label (unit, fixture or postgres)")
+  endif()
+  set(labels "${T_LABELS}")
+  # Test names carry their binary's name: two binaries running the same specification (SQLite
+  # and PostgreSQL) would otherwise share test names, and with them their properties.
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120 TEST_PREFIX "${name}/"
+    PROPERTIES LABELS "${labels}" TIMEOUT 600 ${lock})
 endfunction()
