@@ -145,6 +145,7 @@ bool WorkerPool::run_scan_job() {
   ++claimed_;
   spdlog::info("worker {}: scan job {} ({})", options_.worker_id, job->job_id, job->target);
   const auto summary = scans_->run(job->job_id, job->target, job->max_pages);
+  if (!summary.outcome_recorded) release_claim(job->job_id, {});
   ++(summary.handed_back ? handed_back_ : finished_);
   if (job->batch_id) {
     try {
@@ -174,19 +175,41 @@ bool WorkerPool::run_domain_analysis() {
   spdlog::info("worker {}: sitemap analysis of {} (job {})", options_.worker_id, domain->domain,
                domain->job_id);
   // A bare domain: the crawl tries https:// and falls back to http:// on a connection failure.
-  const auto summary = scans_->run(domain->job_id, domain->domain, std::nullopt);
-  auto session = engine_.session();
-  auto unit = session.begin();
-  if (summary.handed_back) {
-    store::hand_back_domain(unit.tx(), domain->domain_id);
-    ++handed_back_;
-  } else {
-    store::finish_domain_analysis(unit.tx(), domain->domain_id,
-                                  summary.failed ? std::optional(summary.error) : std::nullopt);
-    ++finished_;
+  // The domain is closed in the unit of work that closes its job: a worker killed in between
+  // would otherwise leave a finished job under a claim that another worker runs again.
+  const auto summary = scans_->run(
+      domain->job_id, domain->domain, std::nullopt, nullptr,
+      [&](db::Transaction& tx, const pipeline::ScanSummary& outcome) {
+        if (outcome.handed_back) {
+          store::hand_back_domain(tx, domain->domain_id);
+        } else {
+          store::finish_domain_analysis(
+              tx, domain->domain_id,
+              outcome.failed ? std::optional(outcome.error) : std::nullopt);
+        }
+      });
+  if (!summary.outcome_recorded) {
+    release_claim(summary.job_id, [&](db::Transaction& tx) {
+      store::hand_back_domain(tx, domain->domain_id);
+    });
   }
-  unit.commit();
+  ++(summary.handed_back ? handed_back_ : finished_);
   return true;
+}
+
+void WorkerPool::release_claim(const std::string& job_id,
+                               const std::function<void(db::Transaction&)>& also) {
+  // The job's end could not be stored: give the claim back rather than let the heartbeat
+  // hold it for as long as this process lives. If this fails too, the lease runs out.
+  try {
+    auto session = engine_.session();
+    auto unit = session.begin();
+    store::hand_back_job(unit.tx(), job_id);
+    if (also) also(unit.tx());
+    unit.commit();
+  } catch (const std::exception& e) {
+    spdlog::warn("worker {}: job {} not handed back: {}", options_.worker_id, job_id, e.what());
+  }
 }
 
 bool WorkerPool::run_sitemap_import() {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -83,6 +84,7 @@ class WorkerPool {
   bool work_once(Kind kind);
   bool run_scan_job();
   bool run_domain_analysis();
+  void release_claim(const std::string& job_id, const std::function<void(db::Transaction&)>& also);
   bool run_sitemap_import();
   void idle_wait(std::chrono::milliseconds duration);
 

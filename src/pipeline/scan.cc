@@ -55,7 +55,8 @@ void ScanRunner::stop() {
 
 namespace {
 
-void finish(db::Engine& engine, const ScanSummary& summary, const std::string& domain_id) {
+void finish(db::Engine& engine, const ScanSummary& summary, const std::string& domain_id,
+            const OutcomeHook& with_outcome) {
   // A deadlock or serialization failure rolls the whole unit back; it is safe to run again.
   for (int attempt = 1;; ++attempt) {
     try {
@@ -66,6 +67,7 @@ void finish(db::Engine& engine, const ScanSummary& summary, const std::string& d
                         summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
                         summary.to_json().dump(),
                         summary.failed ? std::optional(summary.error) : std::nullopt);
+      if (with_outcome) with_outcome(unit.tx(), summary);
       unit.commit();
       return;
     } catch (const db::SerializationError&) {
@@ -77,7 +79,8 @@ void finish(db::Engine& engine, const ScanSummary& summary, const std::string& d
 }  // namespace
 
 ScanSummary ScanRunner::run(const std::string& job_id, const std::string& target_text,
-                            std::optional<std::int64_t> max_urls, ScanProgress* progress) {
+                            std::optional<std::int64_t> max_urls, ScanProgress* progress,
+                            const OutcomeHook& with_outcome) {
   ScanSummary summary;
   summary.job_id = job_id;
   summary.target = target_text;
@@ -91,7 +94,8 @@ ScanSummary ScanRunner::run(const std::string& job_id, const std::string& target
     } catch (const sitemap::Error& e) {
       summary.failed = true;
       summary.error = e.what();
-      finish(engine_, summary, "");
+      finish(engine_, summary, "", with_outcome);
+      summary.outcome_recorded = true;
       return summary;
     }
     {
@@ -144,8 +148,10 @@ ScanSummary ScanRunner::run(const std::string& job_id, const std::string& target
       auto session = engine_.session();
       auto unit = session.begin();
       store::hand_back_job(unit.tx(), job_id);
-      unit.commit();
       summary.handed_back = true;
+      if (with_outcome) with_outcome(unit.tx(), summary);
+      unit.commit();
+      summary.outcome_recorded = true;
       return summary;
     } catch (const std::exception& e) {
       // The lease runs out instead and another worker takes the job.
@@ -155,7 +161,8 @@ ScanSummary ScanRunner::run(const std::string& job_id, const std::string& target
     }
   }
   try {
-    finish(engine_, summary, domain_id);
+    finish(engine_, summary, domain_id, with_outcome);
+    summary.outcome_recorded = true;
   } catch (const std::exception& e) {
     spdlog::error("job {}: could not record the outcome: {}", job_id, e.what());
     if (!summary.failed) {

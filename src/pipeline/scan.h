@@ -5,6 +5,7 @@
 // open transaction. All job state is written to the jobs row as it goes.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct ScanSummary {
   // Stopped by ScanRunner::stop() with ScanTuning::hand_back_when_stopped: the job went back
   // to pending for another worker instead of failing.
   bool handed_back = false;
+  // The job's end (complete, failed or handed back) was committed. False when the database
+  // refused it: the job is still running under this process's claim.
+  bool outcome_recorded = false;
 
   nlohmann::ordered_json to_json() const;  // {"job_id", "target", "status", ..., "errors"[, "error"]}
 };
@@ -58,6 +62,12 @@ struct ScanTuning {
   bool hand_back_when_stopped = false;
 };
 
+// Work that must commit or roll back together with the job's outcome (a worker closing the
+// queue item it claimed): runs inside the unit of work that finishes the job, or hands it
+// back (summary.handed_back set), so a process killed in between cannot leave one without
+// the other.
+using OutcomeHook = std::function<void(db::Transaction&, const ScanSummary&)>;
+
 class ScanRunner {
  public:
   ScanRunner(db::Engine& engine, fetch::Client& client, const config::Settings& settings,
@@ -71,7 +81,8 @@ class ScanRunner {
   // Runs the job to its end (complete or failed) and returns what it did. Never throws for a
   // failure of the scan itself: that is recorded on the job.
   ScanSummary run(const std::string& job_id, const std::string& target,
-                  std::optional<std::int64_t> max_urls, ScanProgress* progress = nullptr);
+                  std::optional<std::int64_t> max_urls, ScanProgress* progress = nullptr,
+                  const OutcomeHook& with_outcome = {});
 
   // Thread-safe: running scans stop fetching, store what was parsed and fail as "interrupted".
   void stop();
