@@ -104,5 +104,5 @@ for slug, name in (("domains", "GET /api/v3/domains"), ("status", "GET /sitemap/
     r = rate(slug)
     print(f"{name:<28} {r / base:.2f}x the /healthz rate ({'meets' if r >= 0.3 * base else 'BELOW'} the 0.3x goal)")
 PY
-curl -fsS "$BASE/metrics" | grep -E '^scrapersky_db_pool_(waits_total|timeouts_total|size|max_overflow) '
+curl -fsS "$BASE/metrics" | grep -E '^scrapersky_db_pool_(waits_total|timeouts_total|connects_total|invalidations_total|size|max_overflow) '
 echo "5xx responses in the access log: $(grep -c 'status=5' "$WORK/serve.log" || true)"

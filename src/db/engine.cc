@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "db/internal/connection.h"
@@ -73,6 +74,10 @@ void Transaction::record_failure(const Error& error) {
 
 Result Transaction::exec(std::string_view sql, std::span<const Value> params) {
   check_usable();
+  return single_read_ ? run_single_read(sql, params) : run(sql, params);
+}
+
+Result Transaction::run(std::string_view sql, std::span<const Value> params) {
   const auto started = std::chrono::steady_clock::now();
   try {
     Result result = connection_->exec(sql, params);
@@ -89,6 +94,40 @@ Result Transaction::exec(std::string_view sql, std::span<const Value> params) {
   }
 }
 
+namespace {
+
+bool is_select(std::string_view sql) {
+  const auto start = sql.find_first_not_of(" \t\r\n(");
+  if (start == std::string_view::npos || sql.size() - start < 6) return false;
+  std::string word(sql.substr(start, 6));
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return word == "SELECT";
+}
+
+}  // namespace
+
+Result Transaction::run_single_read(std::string_view sql, std::span<const Value> params) {
+  if (statements_ > 0 || !is_select(sql)) {
+    Error refused("25006", statements_ > 0
+                               ? "a single-statement read unit runs one statement; use begin_read()"
+                               : "a single-statement read unit runs one SELECT only");
+    record_failure(refused);
+    throw refused;
+  }
+  ++statements_;
+  try {
+    return run(sql, params);
+  } catch (const ConnectionError&) {
+    if (!replace_connection_) throw;
+    // The SELECT was its own transaction on a connection that is gone: nothing happened, and
+    // it runs again on a fresh connection, which is what the skipped pre-ping would have done.
+    first_error_.reset();
+    connection_ = replace_connection_();
+    replace_connection_ = nullptr;
+    return run(sql, params);
+  }
+}
+
 Result Transaction::exec(std::string_view sql, std::initializer_list<Value> params) {
   return exec(sql, std::span<const Value>(params.begin(), params.size()));
 }
@@ -96,6 +135,7 @@ Result Transaction::exec(std::string_view sql, std::initializer_list<Value> para
 std::int64_t Transaction::copy_rows(std::string_view table, std::span<const std::string_view> columns,
                                     std::span<const Value> cells) {
   check_usable();
+  if (single_read_) throw Error("25006", "a single-statement read unit cannot write rows");
   const auto started = std::chrono::steady_clock::now();
   try {
     const std::int64_t rows = connection_->copy_rows(table, columns, cells);
@@ -120,8 +160,14 @@ void Transaction::defer_durability() {
 // ---- UnitOfWork ----
 
 UnitOfWork::UnitOfWork(std::shared_ptr<internal::SessionState> session,
-                       internal::Connection* connection, bool echo)
-    : session_(std::move(session)), tx_(connection, echo) {}
+                       internal::Connection* connection, bool echo,
+                       std::function<internal::Connection*()> single_read_reconnect)
+    : session_(std::move(session)), tx_(connection, echo) {
+  if (single_read_reconnect) {
+    tx_.single_read_ = true;
+    tx_.replace_connection_ = std::move(single_read_reconnect);
+  }
+}
 
 UnitOfWork::~UnitOfWork() {
   if (done_) return;
@@ -141,7 +187,7 @@ void UnitOfWork::commit() {
     throw CommitFailed("25P02", "commit failed: transaction failed earlier: " + first);
   }
   try {
-    tx_.connection_->commit();
+    if (!tx_.single_read_) tx_.connection_->commit();  // a single read committed by itself
   } catch (...) {
     finish();
     throw;
@@ -152,7 +198,7 @@ void UnitOfWork::commit() {
 void UnitOfWork::rollback() {
   if (done_) return;
   try {
-    if (!tx_.connection_->broken()) tx_.connection_->rollback();
+    if (!tx_.single_read_ && !tx_.connection_->broken()) tx_.connection_->rollback();
   } catch (...) {
     finish();
     throw;
@@ -184,8 +230,9 @@ Session::~Session() = default;
 
 UnitOfWork Session::begin() { return start(true); }
 UnitOfWork Session::begin_read() { return start(false); }
+UnitOfWork Session::begin_single_read() { return start(false, true); }
 
-UnitOfWork Session::start(bool write) {
+UnitOfWork Session::start(bool write, bool single_read) {
   if (!state_) throw Error("", "session was moved from");
   if (state_->unit_open) {
     throw Error("25001", "a unit of work is already open on this session (no nested transactions)");
@@ -193,9 +240,18 @@ UnitOfWork Session::start(bool write) {
   auto& core = *state_->core;
   const bool use_writer = write || core.dialect == Dialect::kPostgres;
   if (state_->lease && state_->lease_is_writer != use_writer) state_->lease.release();
+  const auto& pool = use_writer ? core.writer : core.readers;
   if (!state_->lease) {
-    state_->lease = (use_writer ? core.writer : core.readers)->checkout();
+    state_->lease = pool->checkout(/*ping=*/!single_read);
     state_->lease_is_writer = use_writer;
+  }
+  if (single_read) {
+    state_->unit_open = true;
+    return UnitOfWork(state_, &*state_->lease, core.echo, [state = state_.get(), pool] {
+      state->lease.release();  // lost: the pool discards it and invalidates older connections
+      state->lease = pool->checkout();
+      return &*state->lease;
+    });
   }
   try {
     state_->lease->begin(write);

@@ -10,6 +10,7 @@
 //   repo.save(uow.tx(), ...);     // Transaction&: exec / copy_rows only
 //   uow.commit();                 // destroyed without commit() = rolled back
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -64,11 +65,18 @@ class Transaction {
   Transaction(internal::Connection* connection, bool echo) : connection_(connection), echo_(echo) {}
   void check_usable() const;
   void record_failure(const Error& error);
+  Result run(std::string_view sql, std::span<const Value> params);
+  Result run_single_read(std::string_view sql, std::span<const Value> params);
 
   internal::Connection* connection_;
   bool echo_;
   bool finished_ = false;
   std::optional<std::string> first_error_;
+  // A single-statement read unit (Session::begin_single_read): one SELECT, no BEGIN; a lost
+  // connection is replaced once through `replace_connection_` and the SELECT run again.
+  bool single_read_ = false;
+  int statements_ = 0;
+  std::function<internal::Connection*()> replace_connection_;
 };
 
 // One transaction, RAII: rolled back in the destructor unless commit() succeeded. Only one
@@ -89,8 +97,9 @@ class UnitOfWork {
 
  private:
   friend class Session;
+  // A non-empty `single_read_reconnect` makes this a single-statement read unit.
   UnitOfWork(std::shared_ptr<internal::SessionState> session, internal::Connection* connection,
-             bool echo);
+             bool echo, std::function<internal::Connection*()> single_read_reconnect = {});
   void finish();
 
   std::shared_ptr<internal::SessionState> session_;  // kept alive even if the Session goes first
@@ -110,11 +119,17 @@ class Session {
   UnitOfWork begin();
   // A read unit: deferred BEGIN on an SQLite reader connection; PostgreSQL: same as begin().
   UnitOfWork begin_read();
+  // A read unit of exactly one SELECT, sent without BEGIN/COMMIT: the statement is its own
+  // transaction (one snapshot), so the whole unit is one round trip. Its checkout skips the
+  // pre-ping: the SELECT is the ping, and on a lost connection it runs once more on a fresh
+  // one (the pool invalidates everything older, as after a failed ping). A second statement,
+  // or one that is not a SELECT, throws Error (SQLSTATE 25006) without reaching the server.
+  UnitOfWork begin_single_read();
 
  private:
   friend class Engine;
   explicit Session(std::shared_ptr<internal::EngineCore> core);
-  UnitOfWork start(bool write);
+  UnitOfWork start(bool write, bool single_read = false);
 
   std::shared_ptr<internal::SessionState> state_;
 };

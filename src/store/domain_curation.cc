@@ -52,6 +52,16 @@ BulkUpdateCounts update_curation(db::Transaction& tx, Conditions& c,
 
 }  // namespace
 
+namespace {
+
+// The number of domains `where` matches, as a scalar SQL expression.
+std::string domain_count_sql(const std::string& where) {
+  if (where.empty()) return "(SELECT row_count FROM row_counts WHERE table_name = 'domains')";
+  return "(SELECT count(*) FROM domains" + where + ")";
+}
+
+}  // namespace
+
 RecordPage<DomainRecord> list_domains(db::Transaction& tx, const DomainListQuery& query) {
   Conditions c = conditions_for(query.filter);
   const std::string where = c.where();
@@ -63,23 +73,22 @@ RecordPage<DomainRecord> list_domains(db::Transaction& tx, const DomainListQuery
   const std::string offset = c.param(query.offset);
   // The total rides along as a scalar subquery: one round trip for the page and its count
   // (the list is the busiest read of the v3 UI). id breaks ties so paging is stable.
-  const auto rows = tx.exec("SELECT " + std::string(kColumns) +
-                                ", (SELECT count(*) FROM domains" + where + ") AS total_count "
-                                "FROM domains" + where + " ORDER BY " + sort + direction +
-                                ", id" + direction + " LIMIT " + limit + " OFFSET " + offset,
+  const auto rows = tx.exec("SELECT " + std::string(kColumns) + ", " + domain_count_sql(where) +
+                                " AS total_count FROM domains" + where + " ORDER BY " + sort +
+                                direction + ", id" + direction + " LIMIT " + limit +
+                                " OFFSET " + offset,
                             c.params());
   RecordPage<DomainRecord> page;
   for (const auto row : rows) page.items.push_back(to_record(row));
-  if (!rows.empty()) {
-    page.total = rows.front().get<std::int64_t>("total_count");
-  } else if (query.offset > 0) {
-    // A page past the end has no row to carry the count.
-    Conditions count = conditions_for(query.filter);
-    page.total = tx.exec("SELECT count(*) FROM domains" + count.where(), count.params())
-                     .front()
-                     .get<std::int64_t>(0);
-  }
+  if (!rows.empty()) page.total = rows.front().get<std::int64_t>("total_count");
   return page;
+}
+
+std::int64_t count_domains(db::Transaction& tx, const DomainFilter& filter) {
+  Conditions c = conditions_for(filter);
+  return tx.exec("SELECT " + domain_count_sql(c.where()), c.params())
+      .front()
+      .get<std::int64_t>(0);
 }
 
 BulkUpdateCounts set_domain_curation(db::Transaction& tx, std::span<const std::string> ids,

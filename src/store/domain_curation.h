@@ -43,7 +43,11 @@ struct DomainListQuery {
   std::int64_t offset = 0;
 };
 
+// One page and its total in one statement (a single read). A page past the end has no row
+// to carry the total: then `total` is 0 and count_domains() gives it.
 RecordPage<DomainRecord> list_domains(db::Transaction& tx, const DomainListQuery& query);
+// How many domains `filter` matches; unfiltered, the trigger-kept row_counts row (schema v2).
+std::int64_t count_domains(db::Transaction& tx, const DomainFilter& filter);
 
 // Sets sitemap_curation_status on the listed domains (unknown ids are ignored); Selected also
 // sets sitemap_analysis_status = queued and clears sitemap_analysis_error.

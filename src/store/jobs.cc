@@ -1,5 +1,8 @@
 #include "store/jobs.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "store/clock.h"
 #include "model/uuid.h"
 
@@ -53,15 +56,17 @@ void finish_job(db::Transaction& tx, std::string_view job_id, model::JobStatus s
        optional_text(error), now});
 }
 
-std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) {
-  auto rows = tx.exec(
-      "SELECT j.job_id, j.status, j.target, j.max_pages, j.progress, j.domain_id, d.domain, "
-      "j.batch_id, j.created_by, j.result_data, j.error, j.created_at, j.updated_at, "
-      "j.started_at, j.completed_at FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id "
-      "WHERE j.job_id = $1",
-      {std::string(job_id)});
-  if (rows.empty()) return std::nullopt;
-  const auto row = rows.front();
+namespace {
+
+// The domain name by a scalar subquery rather than a join: the status poll is the busiest
+// read, and re-planning a join on every unnamed statement costs more than running it.
+constexpr std::string_view kJobColumns =
+    "j.job_id, j.status, j.target, j.max_pages, j.progress, j.domain_id, "
+    "(SELECT d.domain FROM domains d WHERE d.id = j.domain_id) AS domain, j.batch_id, "
+    "j.created_by, j.result_data, j.error, j.created_at, j.updated_at, j.started_at, "
+    "j.completed_at";
+
+JobRecord to_job(const db::Row& row) {
   JobRecord job;
   job.job_id = row.get<std::string>("job_id");
   job.status = row.get<std::string>("status");
@@ -82,6 +87,43 @@ std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) 
   job.started_at = row.get<std::optional<std::string>>("started_at");
   job.completed_at = row.get<std::optional<std::string>>("completed_at");
   return job;
+}
+
+}  // namespace
+
+std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) {
+  auto rows = tx.exec("SELECT " + std::string(kJobColumns) + " FROM jobs j WHERE j.job_id = $1",
+                      {std::string(job_id)});
+  if (rows.empty()) return std::nullopt;
+  return to_job(rows.front());
+}
+
+std::optional<JobWithSitemaps> find_job_with_sitemaps(db::Transaction& tx,
+                                                      std::string_view job_id) {
+  // One row per sitemap file (one with NULL file columns when there is none), sorted here:
+  // an ORDER BY would add a sort to the plan of every poll.
+  auto rows = tx.exec("SELECT " + std::string(kJobColumns) +
+                          ", s.id AS sitemap_id, s.url AS sitemap_url, s.sitemap_type, "
+                          "s.url_count, s.error_message, s.depth FROM jobs j "
+                          "LEFT JOIN sitemap_files s ON s.job_id = j.job_id WHERE j.job_id = $1",
+                      {std::string(job_id)});
+  if (rows.empty()) return std::nullopt;
+  JobWithSitemaps found{to_job(rows.front()), {}};
+  std::vector<std::pair<std::int64_t, JobSitemap>> sitemaps;
+  for (const auto row : rows) {
+    auto id = row.get<std::optional<std::string>>("sitemap_id");
+    if (!id) continue;
+    sitemaps.emplace_back(row.get<std::optional<std::int64_t>>("depth").value_or(0),
+                          JobSitemap{std::move(*id), row.get<std::string>("sitemap_url"),
+                                     row.get<std::optional<std::string>>("sitemap_type"),
+                                     row.get<std::optional<std::int64_t>>("url_count").value_or(0),
+                                     row.get<std::optional<std::string>>("error_message")});
+  }
+  std::sort(sitemaps.begin(), sitemaps.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first, a.second.url) < std::tie(b.first, b.second.url);
+  });
+  for (auto& entry : sitemaps) found.sitemaps.push_back(std::move(entry.second));
+  return found;
 }
 
 }  // namespace scrapersky::store

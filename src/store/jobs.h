@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -45,5 +46,20 @@ void update_job_progress(db::Transaction& tx, std::string_view job_id, double pr
 void finish_job(db::Transaction& tx, std::string_view job_id, model::JobStatus status,
                 const std::string& result_data, const std::optional<std::string>& error);
 std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id);
+
+// A sitemap file the job stored, for the status response's metadata.sitemaps.
+struct JobSitemap {
+  std::string id;
+  std::string url;
+  std::optional<std::string> type;
+  std::int64_t url_count = 0;
+  std::optional<std::string> error;
+};
+struct JobWithSitemaps {
+  JobRecord job;
+  std::vector<JobSitemap> sitemaps;  // by depth, then URL
+};
+// The job and its sitemap files in one statement (the status poll is the busiest read).
+std::optional<JobWithSitemaps> find_job_with_sitemaps(db::Transaction& tx, std::string_view job_id);
 
 }  // namespace scrapersky::store

@@ -36,6 +36,38 @@ std::string check_text(const std::string& create_sql, const std::string& table, 
   return create_sql.substr(at + name.size(), end - at - name.size() + 1);
 }
 
+TEST_F(SqliteTest, TheDomainRowCountFollowsInsertsDeletesAndRollbacks) {
+  auto db = engine();
+  migrate(*db);
+  const auto one = [&](const std::string& sql, std::initializer_list<Value> params = {}) {
+    auto s = db->session();
+    auto uow = s.begin();
+    auto r = uow.tx().exec(sql, params);
+    uow.commit();
+    return r;
+  };
+  const auto counted = [&] {
+    return one("SELECT row_count FROM row_counts WHERE table_name = 'domains'")
+        .front().get<std::int64_t>(0);
+  };
+  const char* insert =
+      "INSERT INTO domains (id, domain, status) VALUES ($1, $2, 'active') "
+      "ON CONFLICT (domain) DO NOTHING";
+  EXPECT_EQ(counted(), 0);
+  one(insert, {model::new_uuid_v4(), "a.example"});
+  one(insert, {model::new_uuid_v4(), "a.example"});
+  one(insert, {model::new_uuid_v4(), "b.example"});
+  EXPECT_EQ(counted(), 2);
+  {
+    auto s = db->session();
+    auto uow = s.begin();
+    uow.tx().exec(insert, {model::new_uuid_v4(), "rolled-back.example"});
+  }
+  EXPECT_EQ(counted(), 2);
+  one("DELETE FROM domains WHERE domain = 'a.example'");
+  EXPECT_EQ(counted(), 1);
+}
+
 TEST_F(SqliteTest, MigrateCreatesSchemaV1AndIsIdempotent) {
   auto db = engine();
   EXPECT_EQ(schema_version(*db), 0);

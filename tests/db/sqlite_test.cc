@@ -42,6 +42,33 @@ TEST_F(SqliteUnitOfWork, CommittedRowsAreVisibleToTheNextSession) {
   EXPECT_EQ(count(), 1);
 }
 
+TEST_F(SqliteUnitOfWork, ASingleReadRunsOneSelectAndLeavesTheSessionUsable) {
+  {
+    auto s = db_->session();
+    auto uow = s.begin();
+    uow.tx().exec("INSERT INTO items (name, score) VALUES ($1, $2)", {"a", 1});
+    uow.commit();
+  }
+  auto s = db_->session();
+  {
+    auto uow = s.begin_single_read();
+    EXPECT_EQ(uow.tx().exec("SELECT count(*) FROM items").front().get<std::int64_t>(0), 1);
+    EXPECT_THROW(uow.tx().exec("SELECT 1"), Error);
+  }
+  {
+    auto uow = s.begin_single_read();
+    EXPECT_THROW(uow.tx().exec("DELETE FROM items"), Error);
+  }
+  {
+    auto uow = s.begin();  // the single reads left no transaction open behind them
+    uow.tx().exec("INSERT INTO items (name, score) VALUES ($1, $2)", {"b", 2});
+    uow.commit();
+  }
+  auto uow = s.begin_single_read();
+  EXPECT_EQ(uow.tx().exec("SELECT count(*) FROM items").front().get<std::int64_t>(0), 2);
+  uow.commit();
+}
+
 TEST_F(SqliteUnitOfWork, DestroyedWithoutCommitLeavesNoRows) {
   {
     auto s = db_->session();

@@ -36,6 +36,8 @@ std::string render_metrics(db::Engine& engine) {
         static_cast<double>(pool.timeouts), "counter");
   gauge(out, "scrapersky_db_pool_invalidations_total", "Pool invalidations after a dead connection",
         static_cast<double>(pool.invalidations), "counter");
+  gauge(out, "scrapersky_db_pool_connects_total", "Connections opened since start",
+        static_cast<double>(pool.connects), "counter");
 
   // Database-wide figures (every process's work, not only this one's), in one read unit.
   read_unit(engine, [&](db::Transaction& tx) {

@@ -29,6 +29,16 @@ auto read_unit(db::Engine& engine, F&& work) {
   return std::forward<F>(work)(unit.tx());
 }
 
+// Runs `work(tx)`, which issues exactly one SELECT, as a single-statement read
+// (Session::begin_single_read): one round trip, no BEGIN/COMMIT, no separate pre-ping. For
+// the hot reads whose repository function is one statement; anything more throws.
+template <typename F>
+auto single_read(db::Engine& engine, F&& work) {
+  auto session = engine.session();
+  auto unit = session.begin_single_read();
+  return std::forward<F>(work)(unit.tx());
+}
+
 // Runs `work(tx)` in a write unit and commits it when `work` returns (an exception rolls back).
 template <typename F>
 auto write_unit(db::Engine& engine, F&& work) {

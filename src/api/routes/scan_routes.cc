@@ -18,20 +18,16 @@ constexpr std::int64_t kDefaultMaxPages = 1000;
 
 // metadata.sitemaps of a job: the files it scanned, with type and URL count (an index counts
 // the child sitemaps it lists).
-json job_sitemaps(db::Transaction& tx, const std::string& job_id) {
-  json sitemaps = json::array();
-  const auto rows = tx.exec(
-      "SELECT id, url, sitemap_type, url_count, error_message FROM sitemap_files "
-      "WHERE job_id = $1 ORDER BY depth, url",
-      {job_id});
-  for (const auto row : rows) {
-    sitemaps.push_back({{"id", row.get<std::string>("id")},
-                        {"url", row.get<std::string>("url")},
-                        {"type", nullable(row.get<std::optional<std::string>>("sitemap_type"))},
-                        {"url_count", row.get<std::int64_t>("url_count")},
-                        {"error", nullable(row.get<std::optional<std::string>>("error_message"))}});
+json sitemaps_json(const std::vector<store::JobSitemap>& sitemaps) {
+  json out = json::array();
+  for (const auto& s : sitemaps) {
+    out.push_back({{"id", s.id},
+                   {"url", s.url},
+                   {"type", nullable(s.type)},
+                   {"url_count", s.url_count},
+                   {"error", nullable(s.error)}});
   }
-  return sitemaps;
+  return out;
 }
 
 Response scan(db::Engine& engine, Request& request) {
@@ -48,7 +44,7 @@ Response scan(db::Engine& engine, Request& request) {
   const auto job_id = write_unit(engine, [&](db::Transaction& tx) {
     return jobs::enqueue_scan(tx, base_url, max_pages, created_by);
   });
-  const auto job = read_unit(engine, [&](db::Transaction& tx) { return store::find_job(tx, job_id); });
+  const auto job = single_read(engine, [&](db::Transaction& tx) { return store::find_job(tx, job_id); });
   return Response::json(202, {{"job_id", job_id},
                               {"status_url", "/api/v3/sitemap/status/" + job_id},
                               {"created_at", job ? json(job->created_at) : json(nullptr)}});
@@ -56,29 +52,27 @@ Response scan(db::Engine& engine, Request& request) {
 
 Response job_status(db::Engine& engine, Request& request) {
   const auto job_id = path_uuid(request, "job_id");
-  return read_unit(engine, [&](db::Transaction& tx) {
-    const auto job = store::find_job(tx, job_id);
-    if (!job) throw ApiError(404, "Job not found", "No job with id " + job_id);
-    json result_data = job->result_data;
-    return Response::json(
-        200, {{"job_id", job->job_id},
-              {"status", job->status},
-              {"progress", job->progress},
-              {"domain", nullable(job->domain)},
-              {"domain_id", nullable(job->domain_id)},
-              {"target", job->target},
-              {"max_pages", nullable(job->max_pages)},
-              {"batch_id", nullable(job->batch_id)},
-              {"created_by", nullable(job->created_by)},
-              {"result_data", result_data},
-              {"error", nullable(job->error)},
-              {"job_metadata", nullptr},
-              {"metadata", {{"sitemaps", job_sitemaps(tx, job->job_id)}}},
-              {"created_at", job->created_at},
-              {"updated_at", job->updated_at},
-              {"started_at", nullable(job->started_at)},
-              {"completed_at", nullable(job->completed_at)}});
-  });
+  const auto found = single_read(
+      engine, [&](db::Transaction& tx) { return store::find_job_with_sitemaps(tx, job_id); });
+  if (!found) throw ApiError(404, "Job not found", "No job with id " + job_id);
+  const auto& job = found->job;
+  return Response::json(200, {{"job_id", job.job_id},
+                              {"status", job.status},
+                              {"progress", job.progress},
+                              {"domain", nullable(job.domain)},
+                              {"domain_id", nullable(job.domain_id)},
+                              {"target", job.target},
+                              {"max_pages", nullable(job.max_pages)},
+                              {"batch_id", nullable(job.batch_id)},
+                              {"created_by", nullable(job.created_by)},
+                              {"result_data", job.result_data},
+                              {"error", nullable(job.error)},
+                              {"job_metadata", nullptr},
+                              {"metadata", {{"sitemaps", sitemaps_json(found->sitemaps)}}},
+                              {"created_at", job.created_at},
+                              {"updated_at", job.updated_at},
+                              {"started_at", nullable(job.started_at)},
+                              {"completed_at", nullable(job.completed_at)}});
 }
 
 Response batch_create(db::Engine& engine, Request& request) {

@@ -39,7 +39,7 @@ std::unique_ptr<Pool::Slot> Pool::open_slot() {
 
 // Pre-checkout validation: stale generation, age, then a ping. A failed ping means the
 // server (or the link) went away, so everything opened before now is suspect too.
-bool Pool::usable(Slot& slot) {
+bool Pool::usable(Slot& slot, bool ping) {
   {
     std::lock_guard lock(mutex_);
     if (slot.generation < generation_) return false;
@@ -52,14 +52,14 @@ bool Pool::usable(Slot& slot) {
     invalidate();
     return false;
   }
-  if (options_.pre_ping && !slot.connection->ping()) {
+  if (ping && options_.pre_ping && !slot.connection->ping()) {
     invalidate();
     return false;
   }
   return true;
 }
 
-Pool::Lease Pool::checkout() {
+Pool::Lease Pool::checkout(bool ping) {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   std::unique_ptr<Slot> slot;
   {
@@ -79,7 +79,10 @@ Pool::Lease Pool::checkout() {
         ++waits_;
         counted_wait = true;
       }
-      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+      ++waiting_;
+      const auto woke = available_.wait_until(lock, deadline);
+      --waiting_;
+      if (woke == std::cv_status::timeout && idle_.empty() &&
           open_ >= options_.size + options_.max_overflow) {
         ++timeouts_;
         throw PoolTimeout(pool_timeout_message(options_));
@@ -88,7 +91,7 @@ Pool::Lease Pool::checkout() {
     ++checked_out_;
   }
   try {
-    if (slot && !usable(*slot)) slot.reset();  // closes the stale connection
+    if (slot && !usable(*slot, ping)) slot.reset();  // closes the stale connection
     if (!slot) slot = open_slot();
   } catch (...) {
     forget_one();
@@ -118,7 +121,10 @@ void Pool::checkin(std::unique_ptr<Slot> slot) {
   {
     std::lock_guard lock(mutex_);
     --checked_out_;
-    if (keep && slot->generation >= generation_ && static_cast<int>(idle_.size()) < options_.size) {
+    // Beyond pool_size only for a checkout already waiting: closing it and opening another
+    // a moment later would churn connections under load.
+    const auto idle = static_cast<int>(idle_.size());
+    if (keep && slot->generation >= generation_ && (idle < options_.size || idle < waiting_)) {
       idle_.push_back(std::move(slot));
     } else {
       --open_;

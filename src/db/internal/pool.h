@@ -60,7 +60,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   static std::shared_ptr<Pool> create(PoolOptions options, Connector connector);
 
   // Throws PoolTimeout after options.timeout, ConnectionError when a new connection fails.
-  Lease checkout();
+  // `ping` false skips the pre-ping round trip: for a caller whose first statement is safe to
+  // run again on a fresh connection, that statement is the ping (Session::begin_single_read).
+  Lease checkout(bool ping = true);
   // Marks every connection opened so far as stale: each is replaced at its next checkout.
   void invalidate();
   PoolMetrics metrics() const;
@@ -70,7 +72,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   Pool(PoolOptions options, Connector connector)
       : options_(options), connector_(std::move(connector)) {}
   std::unique_ptr<Slot> open_slot();
-  bool usable(Slot& slot);
+  bool usable(Slot& slot, bool ping);
   void checkin(std::unique_ptr<Slot> slot);
   void forget_one();  // a checked-out slot that will not come back
 
@@ -81,6 +83,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::deque<std::unique_ptr<Slot>> idle_;
   int open_ = 0;
   int checked_out_ = 0;
+  int waiting_ = 0;  // checkouts blocked in checkout() right now
   std::uint64_t generation_ = 0;
   std::int64_t waits_ = 0, timeouts_ = 0, invalidations_ = 0, connects_ = 0;
 };

@@ -32,6 +32,7 @@ struct Migration {
 // Every migration, oldest first (migrations/schema_v*.cc).
 const std::vector<Migration>& all_migrations();
 std::vector<std::string> schema_v1(Dialect dialect);
+std::vector<std::string> schema_v2(Dialect dialect);
 }  // namespace internal
 
 }  // namespace scrapersky::db

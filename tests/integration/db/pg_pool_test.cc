@@ -103,6 +103,70 @@ TEST(PostgresPool, TerminatedBackendsAreReplacedWithoutAnErrorReachingTheCaller)
   EXPECT_GE(engine->metrics().invalidations, 1);
 }
 
+TEST(PostgresPool, ASingleReadOnATerminatedBackendRunsAgainOnAFreshOneWithoutAnError) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  const std::string app = unique_name("single_read");
+  auto engine = tagged_engine(url, app, {.size = 2, .overflow = 0, .timeout = 5s});
+  auto observer = tagged_engine(url, unique_name("observer"));
+  std::set<std::int64_t> before;
+  {
+    std::vector<Session> sessions;
+    for (int i = 0; i < 2; ++i) sessions.push_back(engine->session());
+    for (auto& s : sessions) {
+      auto uow = s.begin_single_read();
+      before.insert(backend_pid(uow));
+    }
+  }
+  ASSERT_EQ(before.size(), 2u);
+  run(*observer, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", {app});
+  ASSERT_TRUE(eventually([&] { return backends_named(*observer, app) == 0; }));
+
+  // No pre-ping on this checkout: the SELECT meets the dead backend, and is run again.
+  std::set<std::int64_t> after;
+  std::vector<Session> sessions;
+  for (int i = 0; i < 2; ++i) sessions.push_back(engine->session());
+  for (auto& s : sessions) {
+    auto uow = s.begin_single_read();
+    after.insert(backend_pid(uow));
+    uow.commit();
+  }
+  EXPECT_EQ(after.size(), 2u);
+  for (const auto pid : after) EXPECT_EQ(before.count(pid), 0u) << "a dead connection was reused";
+  EXPECT_GE(engine->metrics().invalidations, 1);
+}
+
+TEST(PostgresPool, ASingleReadIsOneStatementInItsOwnTransaction) {
+  SCRAPERSKY_REQUIRE_PG_URL(direct);
+  SCRAPERSKY_REQUIRE_PGBOUNCER_URL(bouncer);
+  for (const auto& url : {direct, bouncer}) {
+    auto engine = tagged_engine(url, unique_name("single_shape"), {.size = 1, .overflow = 0, .timeout = 5s});
+    auto session = engine->session();
+    {
+      auto uow = session.begin_single_read();
+      EXPECT_EQ(uow.tx().exec("SELECT 7").front().get<std::int64_t>(0), 7) << url;
+      EXPECT_THROW(uow.tx().exec("SELECT 1"), Error) << "a second statement ran";
+      EXPECT_THROW(uow.commit(), CommitFailed);
+    }
+    {
+      auto uow = session.begin_single_read();
+      try {
+        uow.tx().exec("CREATE TABLE single_read_refused (x int)");
+        FAIL() << "a single read ran DDL";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.sqlstate(), "25006");
+      }
+    }
+    {
+      auto uow = session.begin();  // the same connection, left idle and usable as a write unit
+      uow.tx().exec("CREATE TEMP TABLE single_read_after (x int) ON COMMIT DROP");
+      uow.commit();
+    }
+    auto uow = session.begin_single_read();
+    EXPECT_EQ(uow.tx().exec("  select 41 + $1::int", {1}).front().get<std::int64_t>(0), 42);
+    uow.commit();
+  }
+}
+
 TEST(PostgresPool, ConnectionLostDuringAStatementIsAConnectionErrorAndNotReused) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   auto engine = tagged_engine(url, unique_name("lost"), {.size = 1, .overflow = 0, .timeout = 5s});

@@ -50,6 +50,40 @@ TEST_F(PostgresSchema, MigrateIsIdempotentAndRecordsTheVersion) {
             latest_schema_version());
 }
 
+TEST_F(PostgresSchema, TheDomainRowCountFollowsInsertsDeletesRollbacksAndTruncate) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  migrate(*engine);
+  const auto counted = [&] {
+    return run(*engine, "SELECT row_count FROM row_counts WHERE table_name = 'domains'")
+        .front().get<std::int64_t>(0);
+  };
+  const auto actual = [&] {
+    return run(*engine, "SELECT count(*) FROM domains").front().get<std::int64_t>(0);
+  };
+  const char* insert =
+      "INSERT INTO domains (id, domain, status) VALUES ($1, $2, 'active') "
+      "ON CONFLICT (domain) DO NOTHING";
+  EXPECT_EQ(counted(), 0);
+  run(*engine, insert, {model::new_uuid_v4(), "a.example"});
+  run(*engine, insert, {model::new_uuid_v4(), "a.example"});  // a conflict inserts nothing
+  run(*engine, "INSERT INTO domains (id, domain, status) SELECT gen_random_uuid(), "
+               "'bulk-' || g || '.example', 'active' FROM generate_series(1, 250) g");
+  EXPECT_EQ(counted(), 251);
+  {
+    auto session = engine->session();
+    auto unit = session.begin();
+    unit.tx().exec(insert, {model::new_uuid_v4(), "rolled-back.example"});
+  }
+  EXPECT_EQ(counted(), 251);
+  run(*engine, "DELETE FROM domains WHERE domain LIKE 'bulk-1%'");
+  EXPECT_EQ(counted(), actual());
+  run(*engine, "UPDATE domains SET status = 'inactive'");
+  EXPECT_EQ(counted(), actual());
+  run(*engine, "TRUNCATE domains CASCADE");
+  EXPECT_EQ(counted(), 0);
+}
+
 TEST_F(PostgresSchema, EveryStatusCheckConstraintEqualsTheCppEnum) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   auto engine = isolated(url);
@@ -130,7 +164,7 @@ TEST_F(PostgresSchema, FourProcessesMigratingAtOnceEndWithOneSchema) {
             latest_schema_version());
   EXPECT_EQ(run(*engine, "SELECT count(*) FROM pg_tables WHERE schemaname = $1", {schema_})
                 .front().get<int>(0),
-            7);  // six tables + schema_migrations
+            8);  // six tables, row_counts and schema_migrations
 }
 
 }  // namespace
