@@ -244,6 +244,11 @@ class Session : public std::enable_shared_from_this<Session> {
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive && !server_.stopping);
     message->prepare_payload();
+    if (request.method == "HEAD") {  // the GET's headers, Content-Length included, no body
+      const auto length = message->body().size();
+      message->body().clear();
+      message->content_length(length);
+    }
 
     log_access({request.method, request.path, response.status, Clock::now() - started_,
                 message->body().size(), remote_});

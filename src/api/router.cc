@@ -52,7 +52,9 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   routes_.push_back(std::move(route));
 }
 
-Router::Match Router::match(std::string_view method, std::string_view path) const {
+Router::Match Router::match(std::string_view requested, std::string_view path) const {
+  // HEAD is GET without the body (RFC 9110 9.3.2); the server drops the body when writing.
+  const std::string_view method = requested == "HEAD" ? std::string_view("GET") : requested;
   const auto segments = split_path(path);
   Match result;
   const Route* best = nullptr;

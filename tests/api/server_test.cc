@@ -143,6 +143,19 @@ TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
   EXPECT_EQ(wrong.json()["error"], true);
 }
 
+TEST_F(ServerTest, HeadAnswersLikeGetWithTheLengthAndNoBody) {
+  start();
+  const auto got = get("/healthz");
+  TestConnection connection(port);
+  const auto head = connection.request("HEAD", "/healthz", {});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(got.body.size()));
+  EXPECT_TRUE(head.body.empty());
+  // The connection stays usable: no stray body bytes precede the next response.
+  EXPECT_EQ(connection.request("GET", "/healthz", {}).body, got.body);
+  EXPECT_EQ(http_request(port, "HEAD", "/api/v3/sitemap-files/", with_key()).status, 200);
+}
+
 TEST_F(ServerTest, UnknownApiPathWithoutCredentialsIs401) {
   start();
   const auto response = get("/api/v3/not-a-route");

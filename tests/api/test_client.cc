@@ -63,7 +63,7 @@ bool TestConnection::send(std::string_view method, std::string_view target,
   return send_raw(raw);
 }
 
-std::optional<ClientResponse> TestConnection::read_response() {
+std::optional<ClientResponse> TestConnection::read_response(bool to_head) {
   const auto fill = [this] {
     char chunk[16384];
     const auto got = ::recv(fd_, chunk, sizeof chunk, 0);
@@ -91,7 +91,7 @@ std::optional<ClientResponse> TestConnection::read_response() {
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
     response.headers[line.substr(0, colon)] = value;
   }
-  const std::size_t length = response.headers.count("Content-Length")
+  const std::size_t length = !to_head && response.headers.count("Content-Length")
                                  ? std::stoul(response.headers["Content-Length"])
                                  : 0;
   while (buffer_.size() < length) {
@@ -105,7 +105,7 @@ std::optional<ClientResponse> TestConnection::read_response() {
 ClientResponse TestConnection::request(std::string_view method, std::string_view target,
                                        const HeaderList& headers, std::string_view body) {
   if (!send(method, target, headers, body)) throw std::runtime_error("send failed");
-  auto response = read_response();
+  auto response = read_response(method == "HEAD");
   if (!response) throw std::runtime_error("connection closed before a response");
   return *response;
 }

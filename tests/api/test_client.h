@@ -43,7 +43,7 @@ class TestConnection {
   bool send(std::string_view method, std::string_view target, const HeaderList& headers = {},
             std::string_view body = {});
   // The next response (Content-Length framed), or nullopt when the connection ended first.
-  std::optional<ClientResponse> read_response();
+  std::optional<ClientResponse> read_response(bool to_head = false);  // HEAD: no body follows
   ClientResponse request(std::string_view method, std::string_view target,
                          const HeaderList& headers = {}, std::string_view body = {});
   // True when the server closed the connection (EOF or reset) within the receive timeout.
