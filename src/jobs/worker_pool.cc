@@ -11,16 +11,6 @@
 #include "model/uuid.h"
 
 namespace scrapersky::jobs {
-namespace {
-
-std::string default_worker_id() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return fmt::format("{}:{}:{}", host[0] ? host : "worker", getpid(),
-                     model::new_uuid_v4().substr(0, 8));
-}
-
-}  // namespace
 
 WorkerOptions WorkerOptions::from_settings(const config::Settings& settings) {
   WorkerOptions options;
@@ -32,7 +22,7 @@ WorkerOptions WorkerOptions::from_settings(const config::Settings& settings) {
 WorkerPool::WorkerPool(db::Engine& engine, const config::Settings& settings,
                        WorkerOptions options, fetch::Options fetch_options)
     : engine_(engine), settings_(settings), options_(std::move(options)) {
-  if (options_.worker_id.empty()) options_.worker_id = default_worker_id();
+  if (options_.worker_id.empty()) options_.worker_id = store::new_holder_id();
   options_.concurrency = std::max(1, options_.concurrency);
   options_.lease = std::max(options_.lease, std::chrono::seconds(1));
   lease_ = store::Lease{options_.worker_id, options_.lease};
@@ -137,6 +127,7 @@ bool WorkerPool::run_scan_job() {
   {
     auto session = engine_.session();
     auto unit = session.begin();
+    store::fail_abandoned_jobs(unit.tx());
     job = store::claim_scan_job(unit.tx(), lease_);
     if (job && job->batch_id) store::refresh_batch(unit.tx(), *job->batch_id);
     unit.commit();

@@ -30,20 +30,55 @@ nlohmann::ordered_json ScanSummary::to_json() const {
 
 ScanRunner::ScanRunner(db::Engine& engine, fetch::Client& client, const config::Settings& settings,
                        ScanTuning tuning)
-    : engine_(engine), client_(client), settings_(settings), tuning_(tuning) {}
+    : engine_(engine),
+      client_(client),
+      settings_(settings),
+      tuning_(tuning),
+      holder_{std::string(store::kInProcessHolder) + ":" + store::new_holder_id(),
+              std::max(settings.api.worker_lease, std::chrono::seconds(1))} {}
+
+ScanRunner::~ScanRunner() {
+  {
+    std::lock_guard lock(heartbeat_mutex_);
+    heartbeat_stop_ = true;
+  }
+  heartbeat_wake_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void ScanRunner::keep_leases() {
+  const auto interval = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100),
+                                                            holder_.duration / 3);
+  std::unique_lock lock(heartbeat_mutex_);
+  while (!heartbeat_wake_.wait_for(lock, interval, [&] { return heartbeat_stop_; })) {
+    lock.unlock();
+    try {
+      auto session = engine_.session();
+      auto unit = session.begin();
+      store::extend_leases(unit.tx(), store::QueueTable::kJobs, holder_);
+      unit.commit();
+    } catch (const std::exception& e) {
+      spdlog::warn("scan heartbeat failed: {}", e.what());
+    }
+    lock.lock();
+  }
+}
 
 std::string ScanRunner::create_job(const std::string& target,
                                    std::optional<std::int64_t> max_urls,
                                    const std::optional<std::string>& batch_id) {
   auto session = engine_.session();
   auto unit = session.begin();
+  store::fail_abandoned_jobs(unit.tx());
   store::NewJob job;
   job.target = target;
   job.max_pages = max_urls;
   job.batch_id = batch_id;
   const auto job_id = store::create_job(unit.tx(), job);
-  store::hold_job(unit.tx(), job_id, store::kInProcessHolder);
+  store::hold_job(unit.tx(), job_id, holder_);
   unit.commit();
+  std::lock_guard lock(heartbeat_mutex_);
+  if (!heartbeat_.joinable()) heartbeat_ = std::thread([this] { keep_leases(); });
   return job_id;
 }
 

@@ -4,6 +4,9 @@
 // queue (back-pressure), one short unit of work per batch, never with network I/O inside an
 // open transaction. All job state is written to the jobs row as it goes.
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +20,7 @@
 #include "db/engine.h"
 #include "fetch/client.h"
 #include "pipeline/crawl.h"
+#include "store/queue.h"
 
 namespace scrapersky::pipeline {
 
@@ -72,9 +76,13 @@ class ScanRunner {
  public:
   ScanRunner(db::Engine& engine, fetch::Client& client, const config::Settings& settings,
              ScanTuning tuning = {});
+  ~ScanRunner();
 
   // Inserts the pending job row, held by this process so no background worker claims it;
-  // returns its job_id.
+  // returns its job_id. The hold is a lease (WORKER_LEASE_SECONDS) this runner keeps alive
+  // from a heartbeat thread until it is destroyed; a process that dies without ending its
+  // jobs leaves them to be failed as abandoned (store::fail_abandoned_jobs), which this also
+  // runs first.
   std::string create_job(const std::string& target, std::optional<std::int64_t> max_urls,
                          const std::optional<std::string>& batch_id = std::nullopt);
 
@@ -95,6 +103,13 @@ class ScanRunner {
   std::atomic<bool> stopping_{false};
   std::mutex crawls_mutex_;
   std::vector<Crawl*> crawls_;
+
+  void keep_leases();
+  store::Lease holder_;
+  std::mutex heartbeat_mutex_;
+  std::condition_variable heartbeat_wake_;
+  bool heartbeat_stop_ = false;
+  std::thread heartbeat_;
 };
 
 }  // namespace scrapersky::pipeline

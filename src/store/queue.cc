@@ -1,5 +1,8 @@
 #include "store/queue.h"
 
+#include <unistd.h>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "db/timestamps.h"
@@ -47,9 +50,28 @@ std::string enqueue_scan(db::Transaction& tx, std::string_view target,
   return job_id;
 }
 
-void hold_job(db::Transaction& tx, std::string_view job_id, std::string_view holder) {
-  tx.exec("UPDATE jobs SET claimed_by = $2 WHERE job_id = $1",
-          {std::string(job_id), std::string(holder)});
+std::string new_holder_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}:{}", host[0] ? host : "worker", getpid(),
+                     model::new_uuid_v4().substr(0, 8));
+}
+
+void hold_job(db::Transaction& tx, std::string_view job_id, const Lease& lease) {
+  tx.exec("UPDATE jobs SET claimed_by = $2, lease_expires_at = $3 WHERE job_id = $1",
+          {std::string(job_id), lease.worker_id, utc_in(lease.duration)});
+}
+
+std::int64_t fail_abandoned_jobs(db::Transaction& tx) {
+  const std::string now = utc_now();
+  return tx
+      .exec("UPDATE jobs SET status = 'failed', error = 'abandoned: the process running it (' "
+            "|| claimed_by || ') stopped without recording an end', completed_at = $1, "
+            "updated_at = $1, claimed_by = NULL, lease_expires_at = NULL "
+            "WHERE status IN ('pending', 'running') AND claimed_by LIKE $2 "
+            "AND lease_expires_at < $1",
+            {now, std::string(kInProcessHolder) + ":%"})
+      .affected_rows();
 }
 
 std::optional<ClaimedJob> claim_scan_job(db::Transaction& tx, const Lease& lease) {
@@ -60,10 +82,10 @@ std::optional<ClaimedJob> claim_scan_job(db::Transaction& tx, const Lease& lease
       "attempts = attempts + 1, updated_at = $3 WHERE id = ("
       "SELECT id FROM jobs WHERE job_type = 'sitemap' AND ("
       "(status = 'pending' AND claimed_by IS NULL) OR "
-      "(status = 'running' AND lease_expires_at < $3)) "
+      "(status = 'running' AND lease_expires_at < $3 AND COALESCE(claimed_by, '') NOT LIKE $4)) "
       "ORDER BY created_at, id LIMIT 1" + lock_suffix(tx) + ") "
       "RETURNING job_id, target, max_pages, batch_id",
-      {lease.worker_id, utc_in(lease.duration), now});
+      {lease.worker_id, utc_in(lease.duration), now, std::string(kInProcessHolder) + ":%"});
   if (rows.empty()) return std::nullopt;
   const auto row = rows.front();
   return ClaimedJob{row.get<std::string>("job_id"),
@@ -174,7 +196,10 @@ std::int64_t extend_leases(db::Transaction& tx, QueueTable table, const Lease& l
   const char* sql = nullptr;
   switch (table) {
     case QueueTable::kJobs:
-      sql = "UPDATE jobs SET lease_expires_at = $2 WHERE claimed_by = $1 AND status = 'running'";
+      // pending too: a `scrapersky scan` of several targets holds its later jobs while it runs
+      // the first ones.
+      sql = "UPDATE jobs SET lease_expires_at = $2 "
+            "WHERE claimed_by = $1 AND status IN ('pending', 'running')";
       break;
     case QueueTable::kDomains:
       sql = "UPDATE domains SET lease_expires_at = $2 "

@@ -23,8 +23,13 @@ struct Lease {
 // job_type of the scan jobs WF4 runs for a domain: never claimed as plain scan jobs (the
 // domain's claim drives them).
 inline constexpr std::string_view kDomainAnalysisJobType = "sitemap_analysis";
-// claimed_by of a job run by the process that created it (`scrapersky scan`): never claimed.
+// claimed_by prefix of a job run by the process that created it (`scrapersky scan`):
+// "in-process:<host>:<pid>:<random>". Never claimed by a worker; leased and kept alive by
+// its process, and failed as abandoned by anyone who finds the lease expired.
 inline constexpr std::string_view kInProcessHolder = "in-process";
+
+// "<host>:<pid>:<8 hex>": a worker's or a process's identity in claimed_by.
+std::string new_holder_id();
 
 // Now plus `seconds`, as the stored UTC text.
 std::string utc_in(std::chrono::seconds seconds);
@@ -35,8 +40,12 @@ std::string enqueue_scan(db::Transaction& tx, std::string_view target,
                          std::optional<std::int64_t> max_pages,
                          const std::optional<std::string>& created_by,
                          const std::optional<std::string>& batch_id = std::nullopt);
-// Marks a job as run by its creator, so no worker claims it.
-void hold_job(db::Transaction& tx, std::string_view job_id, std::string_view holder);
+// Marks a job as run by its creator (lease.worker_id starts with kInProcessHolder), so no
+// worker claims it; the creator keeps the lease alive with extend_leases.
+void hold_job(db::Transaction& tx, std::string_view job_id, const Lease& lease);
+// Fails every pending or running job held in-process whose lease has expired: the process
+// died (kill -9, a crash, a lost machine) without recording an end. Returns how many.
+std::int64_t fail_abandoned_jobs(db::Transaction& tx);
 
 struct ClaimedJob {
   std::string job_id;

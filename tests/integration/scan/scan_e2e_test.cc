@@ -324,6 +324,31 @@ TEST_F(SCAN_E2E, KillNineMidScanThenARerunStoresExactlyTheExpectedRows) {
   EXPECT_EQ(summary["urls_stored"], static_cast<std::int64_t>(expected.size()));
 }
 
+TEST_F(SCAN_E2E, AJobOfAKilledScanIsFailedAsAbandonedOnceItsLeaseRunsOut) {
+  FixtureSite site;
+  serve_slow_site(site, 80, std::chrono::milliseconds(600));  // runs for several seconds
+  auto victim = start_scan({site.url("/"), "--json"}, {{"WORKER_LEASE_SECONDS", "1"}});
+  ASSERT_TRUE(eventually([&] { return url_rows() > 0; })) << victim->stderr_so_far();
+  const auto killed_job =
+      db_->query("SELECT job_id FROM jobs WHERE status = 'running'").front().get<std::string>(0);
+  // While the process lives, its heartbeat keeps the lease: nobody may call it abandoned.
+  FixtureSite empty;  // answers 404 everywhere: each scan below completes with nothing found
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  scan({empty.url("/"), "--json"}, {{"WORKER_LEASE_SECONDS", "1"}});
+  EXPECT_EQ(job(killed_job).status, "running");
+
+  victim->signal(SIGKILL);
+  EXPECT_EQ(victim->wait().exit_code, 128 + SIGKILL);
+  // Past the lease: stored times have whole seconds, so a 1 s lease can read as up to 2 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const auto sweeper = scan({empty.url("/"), "--json"});  // later scans sweep expired holds
+  EXPECT_EQ(sweeper.exit_code, 0) << sweeper.err;
+  const auto j = job(killed_job);
+  EXPECT_EQ(j.status, "failed");
+  ASSERT_TRUE(j.error.has_value());
+  EXPECT_THAT(*j.error, HasSubstr("abandoned"));
+}
+
 TEST_F(SCAN_E2E, SigintMidScanExits130FailsTheJobAsInterruptedAndKeepsParsedRows) {
   FixtureSite site;
   const auto expected = serve_slow_site(site, 40, std::chrono::milliseconds(150));
