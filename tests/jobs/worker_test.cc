@@ -332,7 +332,7 @@ TEST_F(JobsTest, AJobStoppedMidRunIsFinishedByTheNextPoolWithoutDuplicates) {
   EXPECT_EQ(db_->count("SELECT count(*) FROM sitemap_urls"), 400);
   EXPECT_EQ(db_->count("SELECT count(*) FROM sitemap_files"), 1);
   // Another engine (another process, as far as the database knows) reads the same state.
-  auto other = jobs_testing::engine_for(db_->url());
+  auto other = db::Engine::create(db_->settings());
   auto session = other->session();
   auto unit = session.begin_read();
   const auto record = store::find_job(unit.tx(), job);

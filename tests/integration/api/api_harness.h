@@ -26,6 +26,7 @@
 #include "fetch/options.h"
 #include "jobs/worker_pool.h"
 #include "jwt_minter.h"
+#include "support/scratch_db.h"
 #include "test_client.h"
 
 namespace scrapersky::api_testing {
@@ -50,102 +51,19 @@ inline std::string token(json claims = {}) {
   return api::testing::mint_jwt(payload, kSecret);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "scrapersky-api-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
+using test_support::psql;
+using test_support::TempDir;
+using test_support::TestDatabase;
+using test_support::with_database;
 
- private:
-  std::string path_;
-};
-
-// `psql <url> -c <sql>`; throws when it fails.
-inline void psql(const std::string& url, const std::string& sql) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execlp("psql", "psql", url.c_str(), "-X", "-q", "-o", "/dev/null", "-v", "ON_ERROR_STOP=1",
-             "-c", sql.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("psql failed: " + sql);
+// What the API tests' database carries besides its URL: loopback fixture sites are allowed
+// and fetches are not retried.
+inline config::Settings api_test_settings() {
+  config::Settings settings;
+  settings.fetch.allow_private_targets = true;
+  settings.fetch.retries = 0;
+  return settings;
 }
-
-inline std::string with_database(const std::string& url, const std::string& name) {
-  const auto slash = url.find('/', url.find("://") + 3);
-  const auto query = url.find('?', slash);
-  return url.substr(0, slash + 1) + name +
-         (query == std::string::npos ? std::string() : url.substr(query));
-}
-
-// A throwaway database: SQLite in `dir`, or a PostgreSQL database created through
-// `direct_url`, used through `bouncer_url`, dropped at the end.
-class TestDatabase {
- public:
-  TestDatabase(const TempDir& dir) : url_("sqlite:///" + dir.path() + "/api.db") { open(); }
-  TestDatabase(const std::string& direct_url, const std::string& bouncer_url)
-      : direct_url_(direct_url) {
-    static std::atomic<int> counter{0};
-    name_ = "api_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-    psql(direct_url, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    psql(direct_url, "CREATE DATABASE " + name_);
-    url_ = with_database(bouncer_url, name_);
-    open();
-  }
-  ~TestDatabase() {
-    engine_.reset();
-    if (!direct_url_.empty()) {
-      try {
-        psql(direct_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-      } catch (const std::exception&) {
-        // A leftover database on the throwaway test server is harmless.
-      }
-    }
-  }
-  const std::string& url() const { return url_; }
-  const config::Settings& settings() const { return settings_; }
-  db::Engine& engine() { return *engine_; }
-
-  db::Result query(std::string_view sql, std::vector<db::Value> params = {}) {
-    auto session = engine_->session();
-    auto unit = session.begin();
-    auto result = unit.tx().exec(sql, params);
-    unit.commit();
-    return result;
-  }
-  std::int64_t count(std::string_view sql, std::vector<db::Value> params = {}) {
-    return query(sql, std::move(params)).front().get<std::int64_t>(0);
-  }
-  std::string text(std::string_view sql, std::vector<db::Value> params = {}) {
-    auto rows = query(sql, std::move(params));
-    if (rows.empty()) return "<no row>";
-    return rows.front().get<std::optional<std::string>>(0).value_or("<null>");
-  }
-
- private:
-  void open() {
-    settings_.database_url = url_;
-    settings_.fetch.allow_private_targets = true;
-    settings_.fetch.retries = 0;
-    engine_ = db::Engine::create(settings_);
-    db::migrate(*engine_);
-  }
-  std::string url_, direct_url_, name_;
-  config::Settings settings_;
-  std::shared_ptr<db::Engine> engine_;
-};
 
 // The server plus helpers that send authenticated JSON requests.
 class ApiServer {

@@ -21,9 +21,9 @@ class EndpointsTest : public ::testing::Test {
 #ifdef API_TEST_POSTGRES
     SCRAPERSKY_REQUIRE_PG_URL(direct);
     SCRAPERSKY_REQUIRE_PGBOUNCER_URL(bouncer);
-    db_ = std::make_unique<TestDatabase>(direct, bouncer);
+    db_ = TestDatabase::postgres(direct, bouncer, api_test_settings());
 #else
-    db_ = std::make_unique<TestDatabase>(dir_);
+    db_ = TestDatabase::sqlite(dir_, api_test_settings());
 #endif
     api_ = std::make_unique<ApiServer>(*db_);
   }

@@ -17,50 +17,14 @@
 #include <nlohmann/json.hpp>
 
 #include "db/engine.h"
+#include "support/scratch_db.h"
 
 namespace scrapersky::scan_testing {
 
-// A private temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// One test's database, migrated to the newest schema. For PostgreSQL, `url` goes through
-// PgBouncer and the database is dropped (WITH FORCE) on destruction.
-class TestDatabase {
- public:
-  static std::unique_ptr<TestDatabase> sqlite(const TempDir& dir);
-  // direct_url: the server itself (CREATE/DROP DATABASE); bouncer_url: PgBouncer.
-  static std::unique_ptr<TestDatabase> postgres(const std::string& direct_url,
-                                                const std::string& bouncer_url);
-  ~TestDatabase();
-
-  const std::string& url() const { return url_; }
-  bool is_postgres() const { return !direct_url_.empty(); }
-  db::Engine& engine() { return *engine_; }
-  // One statement in its own committed unit.
-  db::Result query(std::string_view sql, std::vector<db::Value> params = {});
-  std::int64_t count(std::string_view sql, std::vector<db::Value> params = {});
-
- private:
-  TestDatabase() = default;
-  std::string url_;
-  std::string direct_url_, name_;
-  std::shared_ptr<db::Engine> engine_;
-};
-
-// Runs `psql <url> -v ON_ERROR_STOP=1 -c <sql>`; throws with psql's message on failure.
-void psql(const std::string& url, const std::string& sql);
-// The URL with its database name (the path) replaced.
-std::string with_database(const std::string& url, const std::string& name);
+using test_support::psql;
+using test_support::TempDir;
+using test_support::TestDatabase;
+using test_support::with_database;
 
 struct CliResult {
   int exit_code = -1;  // 128 + signal when killed by one
