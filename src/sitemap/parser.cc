@@ -574,10 +574,10 @@ struct SitemapParser::Impl {
       const auto b = [&](std::size_t i) {
         return i < sniff.size() ? static_cast<unsigned char>(sniff[i]) : 0x100u;
       };
-      const bool utf16 = (b(0) == 0xFE && b(1) == 0xFF) || (b(0) == 0xFF && b(1) == 0xFE) ||
-                         (b(0) == 0x00 && b(1) == 0x3C) || (b(0) == 0x3C && b(1) == 0x00);
-      if (utf16) {
-        start_xml();  // expat reads the BOM or the 16-bit '<' itself
+      if (const auto utf16 = utf16_layout(b(0), b(1))) {
+        // expat reads the BOM or the 16-bit '<' itself, but not whitespace before <?xml.
+        if (!drop_utf16_leading_whitespace(*utf16, end)) return;  // more may come
+        start_xml();
         return;
       }
       if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) sniff.erase(0, 3);
@@ -603,6 +603,35 @@ struct SitemapParser::Impl {
       return;
     }
     start_xml();
+  }
+
+  struct Utf16Layout {
+    bool little_endian = false;
+    std::size_t bom_bytes = 0;
+  };
+  static bool xml_space(unsigned c) { return c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D; }
+  // UTF-16 from the first two bytes: a BOM, or a 16-bit '<' or whitespace (a UTF-8 document
+  // never has a NUL there).
+  static std::optional<Utf16Layout> utf16_layout(unsigned b0, unsigned b1) {
+    if (b0 == 0xFF && b1 == 0xFE) return Utf16Layout{true, 2};
+    if (b0 == 0xFE && b1 == 0xFF) return Utf16Layout{false, 2};
+    if ((b0 == 0x3C || xml_space(b0)) && b1 == 0x00) return Utf16Layout{true, 0};
+    if (b0 == 0x00 && (b1 == 0x3C || xml_space(b1))) return Utf16Layout{false, 0};
+    return std::nullopt;
+  }
+  // Removes whitespace code units between the BOM (kept) and the first other unit; false
+  // while only whitespace has arrived and more may come.
+  bool drop_utf16_leading_whitespace(const Utf16Layout& layout, bool end) {
+    std::size_t i = layout.bom_bytes;
+    while (i + 1 < sniff.size()) {
+      const auto lo = static_cast<unsigned char>(sniff[layout.little_endian ? i : i + 1]);
+      const auto hi = static_cast<unsigned char>(sniff[layout.little_endian ? i + 1 : i]);
+      if (hi != 0 || !xml_space(lo)) break;
+      i += 2;
+    }
+    if (i + 1 >= sniff.size() && !end) return false;
+    sniff.erase(layout.bom_bytes, i - layout.bom_bytes);
+    return true;
   }
 
   void start_xml() {

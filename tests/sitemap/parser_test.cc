@@ -525,6 +525,19 @@ TEST(Encoding, Utf16WithoutBom) {
   EXPECT_EQ(parse(to_utf16le(doc, false)).locs(), std::vector<std::string>{"https://e.com/a"});
 }
 
+TEST(Encoding, Utf16WithWhitespaceBeforeTheDeclaration) {
+  const std::string doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><urlset>" + url("https://e.com/a") + "</urlset>";
+  const std::vector<std::string> want{"https://e.com/a"};
+  for (const std::string lead : {" ", "\r\n", "\n\t  \n"}) {
+    EXPECT_EQ(parse(to_utf16le(lead + doc, true)).locs(), want);
+    EXPECT_EQ(parse(to_utf16le(lead + doc, false)).locs(), want);
+    EXPECT_EQ(parse(to_utf16be(lead + doc)).locs(), want);
+    std::string be_without_bom = to_utf16be(lead + doc).substr(2);
+    EXPECT_EQ(parse(be_without_bom).locs(), want);
+    EXPECT_EQ(parse_in_chunks(to_utf16le(lead + doc, true), 1).locs(), want);
+  }
+}
+
 TEST(Encoding, Iso88591IsConvertedToUtf8) {
   const auto p = parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><urlset>"
                        "<url><loc>https://e.com/caf\xE9</loc></url></urlset>");
