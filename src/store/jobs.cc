@@ -98,32 +98,28 @@ std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) 
   return to_job(rows.front());
 }
 
-std::optional<JobWithSitemaps> find_job_with_sitemaps(db::Transaction& tx,
-                                                      std::string_view job_id) {
-  // One row per sitemap file (one with NULL file columns when there is none), sorted here:
-  // an ORDER BY would add a sort to the plan of every poll.
-  auto rows = tx.exec("SELECT " + std::string(kJobColumns) +
-                          ", s.id AS sitemap_id, s.url AS sitemap_url, s.sitemap_type, "
-                          "s.url_count, s.error_message, s.depth FROM jobs j "
-                          "LEFT JOIN sitemap_files s ON s.job_id = j.job_id WHERE j.job_id = $1",
-                      {std::string(job_id)});
-  if (rows.empty()) return std::nullopt;
-  JobWithSitemaps found{to_job(rows.front()), {}};
-  std::vector<std::pair<std::int64_t, JobSitemap>> sitemaps;
+std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view job_id) {
+  // Sorted here: an ORDER BY would add a sort to the plan of every status poll.
+  auto rows = tx.exec(
+      "SELECT id, url, sitemap_type, url_count, error_message, depth FROM sitemap_files "
+      "WHERE job_id = $1",
+      {std::string(job_id)});
+  std::vector<std::pair<std::int64_t, JobSitemap>> sorted;
+  sorted.reserve(rows.size());
   for (const auto row : rows) {
-    auto id = row.get<std::optional<std::string>>("sitemap_id");
-    if (!id) continue;
-    sitemaps.emplace_back(row.get<std::optional<std::int64_t>>("depth").value_or(0),
-                          JobSitemap{std::move(*id), row.get<std::string>("sitemap_url"),
-                                     row.get<std::optional<std::string>>("sitemap_type"),
-                                     row.get<std::optional<std::int64_t>>("url_count").value_or(0),
-                                     row.get<std::optional<std::string>>("error_message")});
+    sorted.emplace_back(row.get<std::optional<std::int64_t>>("depth").value_or(0),
+                        JobSitemap{row.get<std::string>("id"), row.get<std::string>("url"),
+                                   row.get<std::optional<std::string>>("sitemap_type"),
+                                   row.get<std::optional<std::int64_t>>("url_count").value_or(0),
+                                   row.get<std::optional<std::string>>("error_message")});
   }
-  std::sort(sitemaps.begin(), sitemaps.end(), [](const auto& a, const auto& b) {
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first, a.second.url) < std::tie(b.first, b.second.url);
   });
-  for (auto& entry : sitemaps) found.sitemaps.push_back(std::move(entry.second));
-  return found;
+  std::vector<JobSitemap> sitemaps;
+  sitemaps.reserve(sorted.size());
+  for (auto& entry : sorted) sitemaps.push_back(std::move(entry.second));
+  return sitemaps;
 }
 
 }  // namespace scrapersky::store

@@ -55,11 +55,7 @@ struct JobSitemap {
   std::int64_t url_count = 0;
   std::optional<std::string> error;
 };
-struct JobWithSitemaps {
-  JobRecord job;
-  std::vector<JobSitemap> sitemaps;  // by depth, then URL
-};
-// The job and its sitemap files in one statement (the status poll is the busiest read).
-std::optional<JobWithSitemaps> find_job_with_sitemaps(db::Transaction& tx, std::string_view job_id);
+// The sitemap files a job stored, by depth, then URL (one statement).
+std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view job_id);
 
 }  // namespace scrapersky::store

@@ -52,10 +52,17 @@ Response scan(db::Engine& engine, Request& request) {
 
 Response job_status(db::Engine& engine, Request& request) {
   const auto job_id = path_uuid(request, "job_id");
-  const auto found = single_read(
-      engine, [&](db::Transaction& tx) { return store::find_job_with_sitemaps(tx, job_id); });
+  const auto found =
+      single_read(engine, [&](db::Transaction& tx) { return store::find_job(tx, job_id); });
   if (!found) throw ApiError(404, "Job not found", "No job with id " + job_id);
-  const auto& job = found->job;
+  const auto& job = *found;
+  // A job that never started has stored no sitemap file (started_at is set before the first
+  // one and kept across a hand-back): its poll is one statement.
+  std::vector<store::JobSitemap> sitemaps;
+  if (job.started_at) {
+    sitemaps = single_read(
+        engine, [&](db::Transaction& tx) { return store::list_job_sitemaps(tx, job_id); });
+  }
   return Response::json(200, {{"job_id", job.job_id},
                               {"status", job.status},
                               {"progress", job.progress},
@@ -68,7 +75,7 @@ Response job_status(db::Engine& engine, Request& request) {
                               {"result_data", job.result_data},
                               {"error", nullable(job.error)},
                               {"job_metadata", nullptr},
-                              {"metadata", {{"sitemaps", sitemaps_json(found->sitemaps)}}},
+                              {"metadata", {{"sitemaps", sitemaps_json(sitemaps)}}},
                               {"created_at", job.created_at},
                               {"updated_at", job.updated_at},
                               {"started_at", nullable(job.started_at)},
