@@ -42,17 +42,16 @@ RecordPage<PageRecord> list_pages(db::Transaction& tx, const PageFilter& filter,
                                   std::int64_t limit, std::int64_t offset) {
   Conditions c = conditions_for(filter);
   RecordPage<PageRecord> page;
-  page.total =
-      tx.exec("SELECT count(*) FROM pages" + c.where(), c.params()).front().get<std::int64_t>(0);
   const std::string limit_param = c.param(limit);
   const std::string offset_param = c.param(offset);
   const auto rows = tx.exec(
       "SELECT id, url, title, domain_id, sitemap_file_id, page_curation_status, "
       "page_processing_status, page_type, contact_scrape_status, page_processing_error, "
-      "path_depth, priority_level, lead_source, last_modified, created_at, updated_at FROM pages" +
-          c.where() + " ORDER BY updated_at DESC, id LIMIT " + limit_param + " OFFSET " +
-          offset_param,
+      "path_depth, priority_level, lead_source, last_modified, created_at, updated_at, "
+      "(SELECT count(*) FROM pages" + c.where() + ") AS total_count FROM pages" + c.where() +
+          " ORDER BY updated_at DESC, id LIMIT " + limit_param + " OFFSET " + offset_param,
       c.params());
+  if (!rows.empty()) page.total = rows.front().get<std::int64_t>("total_count");
   for (const auto row : rows) {
     PageRecord p;
     p.id = row.get<std::string>("id");
@@ -74,6 +73,11 @@ RecordPage<PageRecord> list_pages(db::Transaction& tx, const PageFilter& filter,
     page.items.push_back(std::move(p));
   }
   return page;
+}
+
+std::int64_t count_pages(db::Transaction& tx, const PageFilter& filter) {
+  Conditions c = conditions_for(filter);
+  return tx.exec("SELECT count(*) FROM pages" + c.where(), c.params()).front().get<std::int64_t>(0);
 }
 
 BulkUpdateCounts set_page_curation(db::Transaction& tx, std::span<const std::string> ids,

@@ -46,8 +46,11 @@ struct PageFilter {
   }
 };
 
+// One page and its total in one statement (a single read); past the end `total` is 0 and
+// count_pages() gives it.
 RecordPage<PageRecord> list_pages(db::Transaction& tx, const PageFilter& filter,
                                   std::int64_t limit, std::int64_t offset);
+std::int64_t count_pages(db::Transaction& tx, const PageFilter& filter);
 
 // Sets page_curation_status; Selected also sets page_processing_status = Queued and clears
 // page_processing_error (there is no page-scraping worker: they stay Queued).

@@ -104,21 +104,32 @@ BulkUpdateCounts update_curation(db::Transaction& tx, Conditions& c,
 RecordPage<SitemapFileRecord> list_sitemap_files(db::Transaction& tx,
                                                  const SitemapFileListQuery& query) {
   Conditions c = conditions_for(query.filter, "f.");
-  RecordPage<SitemapFileRecord> page;
-  page.total = tx.exec("SELECT count(*) FROM sitemap_files f" + c.where(), c.params())
-                   .front()
-                   .get<std::int64_t>(0);
+  const std::string where = c.where();
   const auto& columns = sort_columns();
   const auto column = columns.find(query.sort_by);
   const std::string sort = column == columns.end() ? "f.updated_at" : column->second;
   const std::string direction = query.sort_desc ? " DESC" : " ASC";
   const std::string limit = c.param(query.limit);
   const std::string offset = c.param(query.offset);
-  const auto rows = tx.exec(std::string(kSelect) + c.where() + " ORDER BY " + sort + direction +
-                                ", f.id" + direction + " LIMIT " + limit + " OFFSET " + offset,
+  // The count rides along as a scalar subquery (its own `f` shadows the outer one).
+  const std::string select(kSelect);
+  const auto from = select.find(" FROM sitemap_files f");
+  const auto rows = tx.exec(select.substr(0, from) + ", (SELECT count(*) FROM sitemap_files f" +
+                                where + ") AS total_count" + select.substr(from) + where +
+                                " ORDER BY " + sort + direction + ", f.id" + direction +
+                                " LIMIT " + limit + " OFFSET " + offset,
                             c.params());
+  RecordPage<SitemapFileRecord> page;
   for (const auto row : rows) page.items.push_back(to_record(row));
+  if (!rows.empty()) page.total = rows.front().get<std::int64_t>("total_count");
   return page;
+}
+
+std::int64_t count_sitemap_files(db::Transaction& tx, const SitemapFileFilter& filter) {
+  Conditions c = conditions_for(filter, "f.");
+  return tx.exec("SELECT count(*) FROM sitemap_files f" + c.where(), c.params())
+      .front()
+      .get<std::int64_t>(0);
 }
 
 std::optional<SitemapFileRecord> find_sitemap_file(db::Transaction& tx, std::string_view id) {

@@ -59,8 +59,11 @@ struct SitemapFileListQuery {
   std::int64_t offset = 0;
 };
 
+// One page and its total in one statement (a single read); a page past the end has no row to
+// carry the total: then `total` is 0 and count_sitemap_files() gives it.
 RecordPage<SitemapFileRecord> list_sitemap_files(db::Transaction& tx,
                                                  const SitemapFileListQuery& query);
+std::int64_t count_sitemap_files(db::Transaction& tx, const SitemapFileFilter& filter);
 std::optional<SitemapFileRecord> find_sitemap_file(db::Transaction& tx, std::string_view id);
 // The id of the file with exactly this URL, whatever its domain.
 std::optional<std::string> find_sitemap_file_by_url(db::Transaction& tx, std::string_view url);

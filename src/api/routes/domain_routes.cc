@@ -56,12 +56,9 @@ Response list(db::Engine& engine, Request& request) {
   }
   query.limit = size;
   query.offset = page_offset(page, size);
-  auto records =
-      single_read(engine, [&](db::Transaction& tx) { return store::list_domains(tx, query); });
-  if (records.items.empty() && query.offset > 0) {
-    records.total = single_read(
-        engine, [&](db::Transaction& tx) { return store::count_domains(tx, query.filter); });
-  }
+  const auto records = single_read_page(
+      engine, [&](db::Transaction& tx) { return store::list_domains(tx, query); },
+      [&](db::Transaction& tx) { return store::count_domains(tx, query.filter); }, query.offset);
   json items = json::array();
   for (const auto& d : records.items) items.push_back(domain_json(d));
   return Response::json(200, paginated(std::move(items), records.total, page, size));

@@ -61,8 +61,9 @@ Response list(db::Engine& engine, Request& request) {
     filter.sitemap_file_id = q.optional_uuid("sitemap_file_id");
   }
   q.finish();
-  const auto records = read_unit(
-      engine, [&](db::Transaction& tx) { return store::list_pages(tx, filter, limit, offset); });
+  const auto records = single_read_page(
+      engine, [&](db::Transaction& tx) { return store::list_pages(tx, filter, limit, offset); },
+      [&](db::Transaction& tx) { return store::count_pages(tx, filter); }, offset);
   json pages = json::array();
   for (const auto& p : records.items) pages.push_back(page_json(p));
   return Response::json(

@@ -39,6 +39,15 @@ auto single_read(db::Engine& engine, F&& work) {
   return std::forward<F>(work)(unit.tx());
 }
 
+// A list page by single reads: `list(tx)` returns a store::RecordPage whose total rides on
+// its rows; a page past the end has none, so `count(tx)` supplies the total then.
+template <typename List, typename Count>
+auto single_read_page(db::Engine& engine, List&& list, Count&& count, std::int64_t offset) {
+  auto page = single_read(engine, std::forward<List>(list));
+  if (page.items.empty() && offset > 0) page.total = single_read(engine, std::forward<Count>(count));
+  return page;
+}
+
 // Runs `work(tx)` in a write unit and commits it when `work` returns (an exception rolls back).
 template <typename F>
 auto write_unit(db::Engine& engine, F&& work) {

@@ -91,8 +91,10 @@ Response list(db::Engine& engine, Request& request) {
   q.finish();
   query.limit = size;
   query.offset = page_offset(page, size);
-  const auto records =
-      read_unit(engine, [&](db::Transaction& tx) { return store::list_sitemap_files(tx, query); });
+  const auto records = single_read_page(
+      engine, [&](db::Transaction& tx) { return store::list_sitemap_files(tx, query); },
+      [&](db::Transaction& tx) { return store::count_sitemap_files(tx, query.filter); },
+      query.offset);
   json items = json::array();
   for (const auto& f : records.items) items.push_back(sitemap_file_json(f));
   return Response::json(200, paginated(std::move(items), records.total, page, size));

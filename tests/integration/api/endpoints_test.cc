@@ -456,6 +456,9 @@ TEST_F(EndpointsTest, SitemapFileListFiltersLikeTheCurationTab) {
   body = api_->get("/api/v3/sitemap-files/?size=2&page=2").json();
   EXPECT_EQ(body["items"].size(), 1u);
   EXPECT_EQ(body["pages"], 2);
+  body = api_->get("/api/v3/sitemap-files/?size=2&page=7&url_contains=post").json();  // past the end
+  EXPECT_EQ(body["items"].size(), 0u);
+  EXPECT_EQ(body["total"], 1);
   EXPECT_EQ(api_->get("/api/v3/sitemap-files/?domain_id=nope").status, 422);
   EXPECT_EQ(api_->get("/api/v3/sitemap-files/?size=201").status, 422);
 }
@@ -532,6 +535,9 @@ TEST_F(EndpointsTest, PagesListBareEnumsInAStableOrder) {
   EXPECT_EQ(api_->get("/api/v3/pages/?sitemap_file_id=" + file).json()["total"], 3);
   EXPECT_EQ(api_->get("/api/v3/pages/?domain_id=" + std::string(kUnknownId)).json()["total"], 0);
   EXPECT_EQ(api_->get("/api/v3/pages/?url_contains=CONTACT").json()["total"], 1);
+  const auto past = api_->get("/api/v3/pages/?offset=50&sitemap_file_id=" + file).json();
+  EXPECT_EQ(past["pages"].size(), 0u);
+  EXPECT_EQ(past["total"], 3);  // a page past the end still carries the filtered total
   const auto paged = api_->get("/api/v3/pages/?limit=1&offset=2").json();
   EXPECT_EQ(paged["pages"][0]["id"], older);
   EXPECT_EQ(paged["total"], 3);
