@@ -121,9 +121,16 @@ Result Transaction::run_single_read(std::string_view sql, std::span<const Value>
     if (!replace_connection_) throw;
     // The SELECT was its own transaction on a connection that is gone: nothing happened, and
     // it runs again on a fresh connection, which is what the skipped pre-ping would have done.
-    first_error_.reset();
-    connection_ = replace_connection_();
+    const auto replace = std::move(replace_connection_);
     replace_connection_ = nullptr;
+    first_error_.reset();
+    connection_ = nullptr;  // the lost one is gone with its lease
+    try {
+      connection_ = replace();
+    } catch (const Error& e) {
+      record_failure(e);
+      throw;
+    }
     return run(sql, params);
   }
 }
@@ -151,7 +158,10 @@ std::int64_t Transaction::copy_rows(std::string_view table, std::span<const std:
   }
 }
 
-Dialect Transaction::dialect() const { return connection_->dialect(); }
+Dialect Transaction::dialect() const {
+  if (connection_ == nullptr) throw TransactionFailed("08003", "the unit of work lost its connection");
+  return connection_->dialect();
+}
 
 void Transaction::defer_durability() {
   if (dialect() == Dialect::kPostgres) exec("SET LOCAL synchronous_commit = off");
