@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cctype>
 
 namespace scrapersky::db::internal {
@@ -253,14 +255,24 @@ std::unique_ptr<Connection> connect_sqlite(const std::string& path,
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
   auto conn = std::make_unique<SqliteConnection>(db.release());
-  try {
-    conn->exec("PRAGMA journal_mode=WAL", {});
-    conn->exec("PRAGMA foreign_keys=ON", {});
-    conn->exec("PRAGMA synchronous=NORMAL", {});
-  } catch (const Error& e) {
-    throw ConnectionError("08001", fmt::format("could not configure SQLite database {}: {}", path, e.what()));
+  // Switching to WAL needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once,
+  // without its busy handler, while other processes open or migrate the same new file (seen
+  // with four processes migrating at once). The switch is retried until busy_timeout.
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (auto pause = std::chrono::milliseconds(5);; pause = std::min(pause * 2, std::chrono::milliseconds(200))) {
+    try {
+      conn->exec("PRAGMA journal_mode=WAL", {});
+      conn->exec("PRAGMA foreign_keys=ON", {});
+      conn->exec("PRAGMA synchronous=NORMAL", {});
+      return conn;
+    } catch (const Error& e) {
+      if (e.sqlstate() != "55P03" || std::chrono::steady_clock::now() + pause > deadline) {
+        throw ConnectionError("08001", fmt::format("could not configure SQLite database {}: {}",
+                                                   path, e.what()));
+      }
+    }
+    std::this_thread::sleep_for(pause);
   }
-  return conn;
 }
 
 }  // namespace scrapersky::db::internal
