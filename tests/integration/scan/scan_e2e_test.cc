@@ -325,22 +325,24 @@ TEST_F(SCAN_E2E, KillNineMidScanThenARerunStoresExactlyTheExpectedRows) {
 }
 
 TEST_F(SCAN_E2E, AJobOfAKilledScanIsFailedAsAbandonedOnceItsLeaseRunsOut) {
+  // A 2 s lease renewed every 0.67 s: a heartbeat may run up to a second late on a busy
+  // machine without the live job looking abandoned. Stored times have whole seconds.
+  const std::map<std::string, std::string> short_lease = {{"WORKER_LEASE_SECONDS", "2"}};
   FixtureSite site;
-  serve_slow_site(site, 80, std::chrono::milliseconds(600));  // runs for several seconds
-  auto victim = start_scan({site.url("/"), "--json"}, {{"WORKER_LEASE_SECONDS", "1"}});
+  serve_slow_site(site, 120, std::chrono::milliseconds(600));  // runs for many seconds
+  auto victim = start_scan({site.url("/"), "--json"}, short_lease);
   ASSERT_TRUE(eventually([&] { return url_rows() > 0; })) << victim->stderr_so_far();
   const auto killed_job =
       db_->query("SELECT job_id FROM jobs WHERE status = 'running'").front().get<std::string>(0);
-  // While the process lives, its heartbeat keeps the lease: nobody may call it abandoned.
+  // Past the first lease, but the process lives: its heartbeat keeps the job its own.
   FixtureSite empty;  // answers 404 everywhere: each scan below completes with nothing found
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  scan({empty.url("/"), "--json"}, {{"WORKER_LEASE_SECONDS", "1"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  scan({empty.url("/"), "--json"}, short_lease);
   EXPECT_EQ(job(killed_job).status, "running");
 
   victim->signal(SIGKILL);
   EXPECT_EQ(victim->wait().exit_code, 128 + SIGKILL);
-  // Past the lease: stored times have whole seconds, so a 1 s lease can read as up to 2 s.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // past its last lease
   const auto sweeper = scan({empty.url("/"), "--json"});  // later scans sweep expired holds
   EXPECT_EQ(sweeper.exit_code, 0) << sweeper.err;
   const auto j = job(killed_job);
