@@ -47,7 +47,7 @@ void WorkerPool::start() {
   started_ = true;
   spdlog::info("worker {}: starting {} workers (lease {} s, poll {} ms)", options_.worker_id,
                options_.concurrency, options_.lease.count(), options_.poll_interval.count());
-  heartbeat_ = std::thread([this] { heartbeat_loop(); });
+  heartbeat_ = std::make_unique<pipeline::LeaseHeartbeat>(engine_, lease_, store::kQueueTables);
   for (int i = 0; i < options_.concurrency; ++i) {
     threads_.emplace_back([this, i] { worker_loop(i); });
   }
@@ -67,16 +67,13 @@ void WorkerPool::wait() {
     if (t.joinable()) t.join();
   }
   // The heartbeat outlives the workers: hand-backs may still be running until here.
-  {
-    std::lock_guard lock(wake_mutex_);
-    heartbeat_done_ = true;
-    wake_.notify_all();
-  }
-  if (heartbeat_.joinable()) heartbeat_.join();
+  if (heartbeat_) heartbeats_ += heartbeat_->beats();
+  heartbeat_.reset();
 }
 
 WorkerStats WorkerPool::stats() const {
-  return WorkerStats{claimed_, finished_, handed_back_, claim_errors_, heartbeats_};
+  return WorkerStats{claimed_, finished_, handed_back_, claim_errors_,
+                     heartbeats_ + (heartbeat_ ? heartbeat_->beats() : 0)};
 }
 
 void WorkerPool::idle_wait(std::chrono::milliseconds duration) {
@@ -226,28 +223,6 @@ bool WorkerPool::run_sitemap_import() {
   }
   unit.commit();
   return true;
-}
-
-void WorkerPool::heartbeat_loop() {
-  const auto interval =
-      std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100), options_.lease / 3);
-  for (;;) {
-    {
-      std::unique_lock lock(wake_mutex_);
-      if (wake_.wait_for(lock, interval, [&] { return heartbeat_done_; })) return;
-    }
-    try {
-      auto session = engine_.session();
-      for (const auto table : store::kQueueTables) {
-        auto unit = session.begin();
-        store::extend_leases(unit.tx(), table, lease_);
-        unit.commit();
-      }
-      ++heartbeats_;
-    } catch (const std::exception& e) {
-      spdlog::warn("worker {}: heartbeat failed: {}", options_.worker_id, e.what());
-    }
-  }
 }
 
 }  // namespace scrapersky::jobs

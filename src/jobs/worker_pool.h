@@ -28,6 +28,7 @@
 #include "fetch/client.h"
 #include "fetch/options.h"
 #include "jobs/sitemap_import.h"
+#include "pipeline/lease_heartbeat.h"
 #include "pipeline/scan.h"
 #include "store/queue.h"
 
@@ -79,7 +80,6 @@ class WorkerPool {
   enum class Kind { kScanJob, kDomainAnalysis, kSitemapImport };
 
   void worker_loop(int index);
-  void heartbeat_loop();
   // Claims one item of `kind` and runs it; false when there was nothing to claim.
   bool work_once(Kind kind);
   bool run_scan_job();
@@ -100,9 +100,8 @@ class WorkerPool {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   std::vector<std::thread> threads_;
-  std::thread heartbeat_;
+  std::unique_ptr<pipeline::LeaseHeartbeat> heartbeat_;  // from start() until wait()
   bool started_ = false;
-  bool heartbeat_done_ = false;  // under wake_mutex_
 
   std::atomic<std::int64_t> claimed_{0}, finished_{0}, handed_back_{0}, claim_errors_{0},
       heartbeats_{0};

@@ -37,32 +37,7 @@ ScanRunner::ScanRunner(db::Engine& engine, fetch::Client& client, const config::
       holder_{std::string(store::kInProcessHolder) + ":" + store::new_holder_id(),
               std::max(settings.api.worker_lease, std::chrono::seconds(1))} {}
 
-ScanRunner::~ScanRunner() {
-  {
-    std::lock_guard lock(heartbeat_mutex_);
-    heartbeat_stop_ = true;
-  }
-  heartbeat_wake_.notify_all();
-  if (heartbeat_.joinable()) heartbeat_.join();
-}
-
-void ScanRunner::keep_leases() {
-  const auto interval = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100),
-                                                            holder_.duration / 3);
-  std::unique_lock lock(heartbeat_mutex_);
-  while (!heartbeat_wake_.wait_for(lock, interval, [&] { return heartbeat_stop_; })) {
-    lock.unlock();
-    try {
-      auto session = engine_.session();
-      auto unit = session.begin();
-      store::extend_leases(unit.tx(), store::QueueTable::kJobs, holder_);
-      unit.commit();
-    } catch (const std::exception& e) {
-      spdlog::warn("scan heartbeat failed: {}", e.what());
-    }
-    lock.lock();
-  }
-}
+ScanRunner::~ScanRunner() = default;
 
 std::string ScanRunner::create_job(const std::string& target,
                                    std::optional<std::int64_t> max_urls,
@@ -77,8 +52,10 @@ std::string ScanRunner::create_job(const std::string& target,
   const auto job_id = store::create_job(unit.tx(), job);
   store::hold_job(unit.tx(), job_id, holder_);
   unit.commit();
-  std::lock_guard lock(heartbeat_mutex_);
-  if (!heartbeat_.joinable()) heartbeat_ = std::thread([this] { keep_leases(); });
+  std::call_once(heartbeat_started_, [&] {
+    static constexpr store::QueueTable kJobs[] = {store::QueueTable::kJobs};
+    heartbeat_ = std::make_unique<LeaseHeartbeat>(engine_, holder_, kJobs);
+  });
   return job_id;
 }
 

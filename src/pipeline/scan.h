@@ -4,9 +4,7 @@
 // queue (back-pressure), one short unit of work per batch, never with network I/O inside an
 // open transaction. All job state is written to the jobs row as it goes.
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +18,7 @@
 #include "db/engine.h"
 #include "fetch/client.h"
 #include "pipeline/crawl.h"
+#include "pipeline/lease_heartbeat.h"
 #include "store/queue.h"
 
 namespace scrapersky::pipeline {
@@ -104,12 +103,9 @@ class ScanRunner {
   std::mutex crawls_mutex_;
   std::vector<Crawl*> crawls_;
 
-  void keep_leases();
   store::Lease holder_;
-  std::mutex heartbeat_mutex_;
-  std::condition_variable heartbeat_wake_;
-  bool heartbeat_stop_ = false;
-  std::thread heartbeat_;
+  std::once_flag heartbeat_started_;
+  std::unique_ptr<LeaseHeartbeat> heartbeat_;  // from the first create_job()
 };
 
 }  // namespace scrapersky::pipeline

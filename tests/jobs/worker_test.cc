@@ -120,6 +120,16 @@ class JobsTest : public ::testing::Test {
     return id;
   }
 
+  // A one-URL sitemap scanned by a ScanRunner whose job's end runs `hook`; sets `job_id`.
+  pipeline::ScanSummary scan_with_hook(std::string& job_id, const pipeline::OutcomeHook& hook) {
+    FixtureSite site;
+    site.route("/sitemap.xml", xml(urlset({site.url("/a")})));
+    fetch::Client client(fetch_options());
+    pipeline::ScanRunner runner(db_->engine(), client, settings_);
+    job_id = runner.create_job(site.url("/sitemap.xml"), std::nullopt);
+    return runner.run(job_id, site.url("/sitemap.xml"), std::nullopt, nullptr, hook);
+  }
+
   std::string import_status(const std::string& file_id) {
     return db_->text("SELECT sitemap_import_status FROM sitemap_files WHERE id = $1", {file_id});
   }
@@ -344,17 +354,12 @@ TEST_F(JobsTest, AJobStoppedMidRunIsFinishedByTheNextPoolWithoutDuplicates) {
 // ---- a job's end and the queue item it closes commit together ----
 
 TEST_F(JobsTest, AWorkersOutcomeHookCommitsInTheUnitThatFinishesTheJob) {
-  FixtureSite site;
-  site.route("/sitemap.xml", xml(urlset({site.url("/a")})));
   const auto domain_id = add_domain("closed-with-the-job.example", "processing");
-  fetch::Client client(fetch_options());
-  pipeline::ScanRunner runner(db_->engine(), client, settings_);
-  const auto job_id = runner.create_job(site.url("/sitemap.xml"), std::nullopt);
-  const auto summary = runner.run(job_id, site.url("/sitemap.xml"), std::nullopt, nullptr,
-                                  [&](db::Transaction& tx, const pipeline::ScanSummary& s) {
-                                    EXPECT_FALSE(s.failed);
-                                    store::finish_domain_analysis(tx, domain_id, std::nullopt);
-                                  });
+  std::string job_id;
+  const auto summary = scan_with_hook(job_id, [&](db::Transaction& tx, const pipeline::ScanSummary& s) {
+    EXPECT_FALSE(s.failed);
+    store::finish_domain_analysis(tx, domain_id, std::nullopt);
+  });
   EXPECT_TRUE(summary.outcome_recorded);
   EXPECT_EQ(job_status(job_id), "complete");
   EXPECT_EQ(db_->text("SELECT sitemap_analysis_status FROM domains WHERE id = $1", {domain_id}),
@@ -364,17 +369,12 @@ TEST_F(JobsTest, AWorkersOutcomeHookCommitsInTheUnitThatFinishesTheJob) {
 TEST_F(JobsTest, AFailingOutcomeHookLeavesNeitherTheJobNorItsItemClosed) {
   // What a worker killed between "job complete" and "domain submitted" would leave, had they
   // been two units: a finished job under a claim another worker would run again.
-  FixtureSite site;
-  site.route("/sitemap.xml", xml(urlset({site.url("/a")})));
   const auto domain_id = add_domain("kept-open.example", "processing");
-  fetch::Client client(fetch_options());
-  pipeline::ScanRunner runner(db_->engine(), client, settings_);
-  const auto job_id = runner.create_job(site.url("/sitemap.xml"), std::nullopt);
-  const auto summary = runner.run(job_id, site.url("/sitemap.xml"), std::nullopt, nullptr,
-                                  [&](db::Transaction& tx, const pipeline::ScanSummary&) {
-                                    store::finish_domain_analysis(tx, domain_id, std::nullopt);
-                                    throw std::runtime_error("the process died here");
-                                  });
+  std::string job_id;
+  const auto summary = scan_with_hook(job_id, [&](db::Transaction& tx, const pipeline::ScanSummary&) {
+    store::finish_domain_analysis(tx, domain_id, std::nullopt);
+    throw std::runtime_error("the process died here");
+  });
   EXPECT_FALSE(summary.outcome_recorded);
   EXPECT_EQ(job_status(job_id), "running");
   EXPECT_EQ(db_->text("SELECT sitemap_analysis_status FROM domains WHERE id = $1", {domain_id}),
