@@ -84,9 +84,9 @@ int run_scan(const ScanOptions& options) {
     client.cancel_all();
   });
 
-  std::vector<std::string> job_ids;
+  std::vector<pipeline::ScanJob> jobs;
   for (const auto& target : options.targets) {
-    job_ids.push_back(runner.create_job(target, options.max_urls));
+    jobs.push_back(runner.create_job(target, options.max_urls));
   }
 
   ProgressBoard board;
@@ -99,7 +99,7 @@ int run_scan(const ScanOptions& options) {
   for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
       for (std::size_t i; (i = next++) < options.targets.size();) {
-        summaries[i] = runner.run(job_ids[i], options.targets[i], options.max_urls, board.add());
+        summaries[i] = runner.run(jobs[i], board.add());
       }
     });
   }

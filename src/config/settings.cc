@@ -247,6 +247,7 @@ Settings load_settings(const Source& source) {
   s.pool.recycle = std::chrono::duration_cast<std::chrono::seconds>(
       parse_seconds(source, "DB_POOL_RECYCLE", std::chrono::seconds(1800), -1, 1e9));
   s.pool.pre_ping = parse_bool(source, "DB_POOL_PRE_PING", true);
+  s.pool.retry_budget = parse_seconds(source, "DB_RETRY_BUDGET_SECONDS", s.pool.retry_budget, 0, 86400);
   s.sql_echo = parse_bool(source, "SQL_ECHO", false);
 
   auto& f = s.fetch;

@@ -45,6 +45,9 @@ struct PoolSettings {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::seconds recycle{1800};
   bool pre_ping = true;
+  // DB_RETRY_BUDGET_SECONDS: how long background writers keep retrying through a database
+  // outage before a worker hands its claim back (db::RetryPolicy, docs/database.md).
+  std::chrono::milliseconds retry_budget{45'000};
 };
 
 struct FetchSettings {

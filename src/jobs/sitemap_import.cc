@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <map>
-#include <thread>
-#include <variant>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "db/timestamps.h"
+#include "pipeline/crawl_writer.h"
 #include "sitemap/errors.h"
 #include "sitemap/page_type.h"
 #include "sitemap/target.h"
@@ -39,120 +34,39 @@ int priority_level(double priority) {
 namespace {
 
 struct PendingPage {
-  int sitemap_ref = 0;
   std::string url;
   std::optional<std::int64_t> lastmod;
   std::optional<double> priority;
 };
-using PageBatch = std::vector<PendingPage>;
-using Event = std::variant<pipeline::SitemapRef, PageBatch, pipeline::SitemapOutcome>;
 
-// The crawl's findings, batched on the crawl's thread and stored by whoever calls drain()
-// (the worker thread), through a bounded queue: the crawl waits briefly when the database
-// falls behind, and no transaction is ever open while a response is awaited.
-class PageImportWriter : public pipeline::CrawlSink {
+// How an import stores its crawl (the CrawlStorage of its CrawlWriter): children of an index
+// get their own sitemap_files rows, pages go in by multi-row INSERT ... ON CONFLICT DO NOTHING.
+class PageStorage : public pipeline::CrawlStorage<PendingPage> {
  public:
-  PageImportWriter(db::Engine& engine, const store::ClaimedSitemapFile& file,
-                   std::function<void()> on_failure)
-      : engine_(engine), file_(file), on_failure_(std::move(on_failure)) {}
+  explicit PageStorage(const store::ClaimedSitemapFile& file) : file_(file) {}
 
-  void on_sitemap(const pipeline::SitemapRef& ref) override {
-    flush();
-    push(ref);
-  }
-  void on_url(const pipeline::SitemapRef& ref, const sitemap::Entry& entry) override {
-    current_.push_back({ref.id, entry.loc, entry.lastmod, entry.priority});
-    ++pages_seen_;
-    if (current_.size() >= kPagesPerUnit) flush();
-  }
-  void on_sitemap_done(const pipeline::SitemapOutcome& outcome) override {
-    flush();
-    push(outcome);
+  PendingPage row_of(const sitemap::Entry& entry) override {
+    return {entry.loc, entry.lastmod, entry.priority};
   }
 
-  // The crawl has ended: what is still batched goes to the queue, then drain() returns.
-  void close_input() {
-    flush();
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    changed_.notify_all();
+  std::string store_sitemap(pipeline::StoreUnits& units, const pipeline::SitemapRef& ref,
+                            const std::string* parent_file_id) override {
+    if (!ref.parent_id) return file_.id;  // the claimed file itself
+    ++child_sitemaps_;
+    return units.write("recording a child sitemap", [&](db::Transaction& tx) {
+      return store::upsert_index_child(tx, file_.domain_id, ref.url,
+                                       parent_file_id ? *parent_file_id : file_.id, ref.depth);
+    });
   }
 
-  // Stores every event until close_input() and an empty queue.
-  void drain() {
-    for (;;) {
-      Event event;
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
-        if (queue_.empty()) return;
-        event = std::move(queue_.front());
-        queue_.pop_front();
-        changed_.notify_all();
-      }
-      if (failure_) continue;  // keep the crawl from blocking; it is being stopped
-      try {
-        std::visit([&](auto& e) { write(e); }, event);
-      } catch (const std::exception& e) {
-        {
-          std::lock_guard lock(mutex_);
-          failure_ = e.what();
-          changed_.notify_all();
-        }
-        spdlog::error("sitemap import {}: storing failed: {}", file_.id, e.what());
-        on_failure_();
-      }
-    }
-  }
-
-  const std::optional<std::string>& failure() const { return failure_; }
-  const std::optional<pipeline::SitemapOutcome>& top_outcome() const { return top_outcome_; }
-  std::int64_t pages_seen() const { return pages_seen_; }
-  std::int64_t pages_inserted() const { return pages_inserted_; }
-  int child_sitemaps() const { return child_sitemaps_; }
-
- private:
-  void flush() {
-    if (current_.empty()) return;
-    PageBatch batch;
-    batch.swap(current_);
-    push(std::move(batch));
-  }
-
-  void push(Event event) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return queue_.size() < kQueueLimit || failure_ || closed_; });
-    queue_.push_back(std::move(event));
-    changed_.notify_all();
-  }
-
-  // The sitemap_files id of a crawl ref; children get their row on first sight.
-  std::string file_id(const pipeline::SitemapRef& ref) {
-    if (auto found = files_.find(ref.id); found != files_.end()) return found->second;
-    std::string id = file_.id;
-    if (ref.parent_id) {
-      const auto parent = files_.find(*ref.parent_id);
-      auto session = engine_.session();
-      auto unit = session.begin();
-      id = store::upsert_index_child(unit.tx(), file_.domain_id, ref.url,
-                                     parent != files_.end() ? parent->second : file_.id,
-                                     ref.depth);
-      unit.commit();
-      ++child_sitemaps_;
-    }
-    files_.emplace(ref.id, id);
-    return id;
-  }
-
-  void write(const pipeline::SitemapRef& ref) { file_id(ref); }
-
-  void write(const PageBatch& batch) {
+  std::int64_t store_rows(pipeline::StoreUnits& units,
+                          std::vector<pipeline::FiledRow<PendingPage>>& rows) override {
     std::vector<store::NewPage> pages;
-    pages.reserve(batch.size());
-    for (const auto& p : batch) {
+    pages.reserve(rows.size());
+    for (const auto& [file_id, p] : rows) {
       store::NewPage page;
       page.domain_id = file_.domain_id;
-      page.sitemap_file_id = files_.count(p.sitemap_ref) ? files_[p.sitemap_ref] : file_.id;
+      page.sitemap_file_id = file_id;
       page.url = p.url;
       page.page_type = sitemap::classify_page_url(p.url);
       page.path_depth = sitemap::path_depth(p.url);
@@ -166,56 +80,34 @@ class PageImportWriter : public pipeline::CrawlSink {
       if (p.priority) page.priority_level = priority_level(*p.priority);
       pages.push_back(std::move(page));
     }
-    auto session = engine_.session();
-    auto unit = session.begin();
-    const auto inserted = store::insert_pages(unit.tx(), pages);
-    unit.commit();
-    pages_inserted_ += inserted;
+    pages_inserted_ += units.write("storing a batch of pages", [&](db::Transaction& tx) {
+      return store::insert_pages(tx, pages);
+    });
+    return static_cast<std::int64_t>(pages.size());
   }
 
-  void write(const pipeline::SitemapOutcome& outcome) {
-    const std::string id = file_id(outcome.ref);
-    store::SitemapFileOutcome o;
-    o.type = outcome.type;
-    o.url_count = outcome.url_count;
-    o.size_bytes = outcome.size_bytes;
-    o.gzipped = outcome.gzipped;
-    o.truncated = outcome.truncated;
-    o.http_status = outcome.http_status;
-    o.error = outcome.error;
-    o.has_lastmod = outcome.has_lastmod;
-    o.has_priority = outcome.has_priority;
-    o.has_changefreq = outcome.has_changefreq;
-    auto session = engine_.session();
-    auto unit = session.begin();
-    store::record_sitemap_outcome(unit.tx(), id, o);
-    if (outcome.ref.parent_id) {
-      // A child's pages were imported with its index: its own import is done too.
-      store::finish_sitemap_import(unit.tx(), id,
+  void store_outcome(pipeline::StoreUnits& units, const std::string& file_id,
+                     const pipeline::SitemapOutcome& outcome) override {
+    const auto row = pipeline::to_file_outcome(outcome);
+    units.write("recording a sitemap outcome", [&](db::Transaction& tx) {
+      store::record_sitemap_outcome(tx, file_id, row);
+      if (outcome.ref.parent_id) {
+        // A child's pages were imported with its index: its own import is done too.
+        store::finish_child_import(tx, file_id,
                                    outcome.error.empty() ? std::nullopt
                                                          : std::optional(outcome.error));
-    }
-    unit.commit();
+      }
+    });
     if (!outcome.ref.parent_id) top_outcome_ = outcome;
   }
 
-  static constexpr std::size_t kQueueLimit = 4;
+  const std::optional<pipeline::SitemapOutcome>& top_outcome() const { return top_outcome_; }
+  std::int64_t pages_inserted() const { return pages_inserted_; }
+  int child_sitemaps() const { return child_sitemaps_; }
 
-  db::Engine& engine_;
+ private:
   const store::ClaimedSitemapFile& file_;
-  std::function<void()> on_failure_;
-
-  PageBatch current_;  // crawl thread only
-  std::atomic<std::int64_t> pages_seen_{0};
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<Event> queue_;
-  bool closed_ = false;
-  std::optional<std::string> failure_;  // set by the draining thread; read under mutex_ by push
-
-  // Draining thread only.
-  std::map<int, std::string> files_;
+  // Writer thread only; read after the writer is closed.
   std::optional<pipeline::SitemapOutcome> top_outcome_;
   std::int64_t pages_inserted_ = 0;
   int child_sitemaps_ = 0;
@@ -234,8 +126,9 @@ std::string import_error(const std::optional<pipeline::SitemapOutcome>& top,
 }  // namespace
 
 SitemapImporter::SitemapImporter(db::Engine& engine, fetch::Client& client,
-                                 pipeline::CrawlLimits limits)
-    : engine_(engine), client_(client), limits_(limits) {}
+                                 pipeline::CrawlLimits limits, db::RetryPolicy retry,
+                                 std::chrono::seconds lease)
+    : engine_(engine), client_(client), limits_(limits), retry_(retry), lease_(lease) {}
 
 void SitemapImporter::stop() {
   stopping_ = true;
@@ -256,46 +149,51 @@ ImportResult SitemapImporter::run(const store::ClaimedSitemapFile& file) {
   target.kind = sitemap::Target::Kind::kSitemapUrl;
   if (file.url.find("://") != std::string::npos) target.url = file.url;
 
-  std::atomic<pipeline::Crawl*> running{nullptr};
-  PageImportWriter writer(engine_, file, [&] {
-    if (auto* crawl = running.load()) crawl->stop();
-  });
+  PageStorage storage(file);
   pipeline::CrawlReport report;
-  try {
+  std::optional<pipeline::WriteFailure> failure;
+  std::int64_t pages_seen = 0;
+  {
+    pipeline::StoreUnits units(engine_, retry_, &file.claim,
+                               store::ClaimedRow{store::QueueTable::kSitemapFiles, file.id},
+                               lease_, &stopping_);
+    pipeline::CrawlWriter<PendingPage> writer(storage, std::move(units),
+                                              pipeline::WriterTuning{kPagesPerUnit, 4});
     pipeline::Crawl crawl(client_, writer, limits_);
-    running = &crawl;
+    writer.stop_on_failure(crawl);
     {
       std::lock_guard lock(crawls_mutex_);
       crawls_.push_back(&crawl);
     }
     if (stopping_) crawl.stop();
-    std::thread crawler([&] {
-      try {
-        report = crawl.run(target);
-      } catch (const std::exception& e) {
-        report.failed = true;
-        report.error = e.what();
-      }
-      writer.close_input();
-    });
-    writer.drain();
-    crawler.join();
-    std::lock_guard lock(crawls_mutex_);
-    std::erase(crawls_, &crawl);
-  } catch (const std::exception& e) {
-    result.error = e.what();
-    return result;
+    try {
+      report = crawl.run(target);
+    } catch (const std::exception& e) {
+      report.failed = true;
+      report.error = e.what();
+    }
+    {
+      std::lock_guard lock(crawls_mutex_);
+      std::erase(crawls_, &crawl);
+    }
+    failure = writer.close();
+    pages_seen = writer.counts().rows_stored;
   }
 
-  result.pages_seen = writer.pages_seen();
-  result.pages_inserted = writer.pages_inserted();
-  result.child_sitemaps = writer.child_sitemaps();
-  if (writer.failure()) {
-    result.error = "storing pages failed: " + *writer.failure();
+  result.pages_seen = pages_seen;
+  result.pages_inserted = storage.pages_inserted();
+  result.child_sitemaps = storage.child_sitemaps();
+  if (failure && failure->kind == pipeline::WriteFailure::Kind::kClaimLost) {
+    result.claim_lost = true;
+  } else if (failure && failure->kind == pipeline::WriteFailure::Kind::kUnavailable) {
+    result.unavailable = true;
+    result.error = "storing pages failed: " + failure->message;
+  } else if (failure) {
+    result.error = "storing pages failed: " + failure->message;
   } else if (stopping_ && report.interrupted) {
     result.interrupted = true;
   } else if (report.failed) {
-    result.error = import_error(writer.top_outcome(), report.error);
+    result.error = import_error(storage.top_outcome(), report.error);
   }
   return result;
 }

@@ -1,10 +1,11 @@
 #pragma once
 // WF5: one claimed sitemap file imported into `pages`. The file (and, for an index, every
-// child it lists) is fetched and parsed as it streams by a pipeline::Crawl; a writer stores
-// what the crawl finds in short units of work of kPagesPerUnit pages, never with network I/O
-// inside an open transaction. Children get their own sitemap_files rows
+// child it lists) is fetched and parsed as it streams by a pipeline::Crawl; the crawl writer
+// every crawl uses (pipeline::CrawlWriter) stores what it finds in short units of work of
+// kPagesPerUnit pages, never with network I/O inside an open transaction. Children get their own sitemap_files rows
 // (discovery_method sitemap_index) and their pages point at them.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "db/engine.h"
+#include "db/unit.h"
 #include "fetch/client.h"
 #include "model/enums.h"
 #include "pipeline/crawl.h"
@@ -36,16 +38,20 @@ int priority_level(double priority);
 struct ImportResult {
   std::optional<std::string> error;  // sitemap_import_error; nullopt: Complete
   bool interrupted = false;          // stop() cut it short: hand the file back
-  std::int64_t pages_seen = 0;       // URLs handed to the writer
+  bool unavailable = false;          // the database stayed away past the retry budget: hand back
+  bool claim_lost = false;           // taken over by another claim: write nothing more
+  std::int64_t pages_seen = 0;       // URLs stored (inserted or already there)
   std::int64_t pages_inserted = 0;   // new pages rows
   int child_sitemaps = 0;
 };
 
 class SitemapImporter {
  public:
-  SitemapImporter(db::Engine& engine, fetch::Client& client, pipeline::CrawlLimits limits);
+  SitemapImporter(db::Engine& engine, fetch::Client& client, pipeline::CrawlLimits limits,
+                  db::RetryPolicy retry, std::chrono::seconds lease);
 
-  // Imports one claimed file. Writes pages and sitemap_files rows but not the file's
+  // Imports one claimed file (the caller holds file.claim). Writes pages and sitemap_files
+  // rows, every unit fenced by the claim and retried through outages, but not the file's
   // import status: the caller finishes or hands back the claim. Never throws.
   ImportResult run(const store::ClaimedSitemapFile& file);
 
@@ -56,6 +62,8 @@ class SitemapImporter {
   db::Engine& engine_;
   fetch::Client& client_;
   pipeline::CrawlLimits limits_;
+  const db::RetryPolicy retry_;
+  const std::chrono::seconds lease_;
   std::atomic<bool> stopping_{false};
   std::mutex crawls_mutex_;
   std::vector<pipeline::Crawl*> crawls_;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "db/unit.h"
 #include "store/batches.h"
 #include "model/uuid.h"
 
@@ -25,16 +26,17 @@ WorkerPool::WorkerPool(db::Engine& engine, const config::Settings& settings,
   if (options_.worker_id.empty()) options_.worker_id = store::new_holder_id();
   options_.concurrency = std::max(1, options_.concurrency);
   options_.lease = std::max(options_.lease, std::chrono::seconds(1));
-  lease_ = store::Lease{options_.worker_id, options_.lease};
+  terms_ = store::LeaseTerms{options_.worker_id, options_.lease};
+  retry_ = db::RetryPolicy::from_settings(settings_);
   client_ = std::make_unique<fetch::Client>(std::move(fetch_options));
   auto tuning = options_.scan_tuning;
-  tuning.hand_back_when_stopped = true;
+  tuning.hand_back = true;
   scans_ = std::make_unique<pipeline::ScanRunner>(engine_, *client_, settings_, tuning);
   pipeline::CrawlLimits limits;
   limits.max_depth = settings_.fetch.max_sitemap_depth;
   limits.max_sitemaps = settings_.fetch.max_sitemaps_per_job;
   limits.max_sitemap_bytes = settings_.fetch.max_sitemap_bytes;
-  imports_ = std::make_unique<SitemapImporter>(engine_, *client_, limits);
+  imports_ = std::make_unique<SitemapImporter>(engine_, *client_, limits, retry_, options_.lease);
 }
 
 WorkerPool::~WorkerPool() {
@@ -47,7 +49,7 @@ void WorkerPool::start() {
   started_ = true;
   spdlog::info("worker {}: starting {} workers (lease {} s, poll {} ms)", options_.worker_id,
                options_.concurrency, options_.lease.count(), options_.poll_interval.count());
-  heartbeat_ = std::make_unique<pipeline::LeaseHeartbeat>(engine_, lease_, store::kQueueTables);
+  keeper_ = std::make_unique<pipeline::ClaimKeeper>(engine_, options_.lease);
   for (int i = 0; i < options_.concurrency; ++i) {
     threads_.emplace_back([this, i] { worker_loop(i); });
   }
@@ -66,14 +68,14 @@ void WorkerPool::wait() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
-  // The heartbeat outlives the workers: hand-backs may still be running until here.
-  if (heartbeat_) heartbeats_ += heartbeat_->beats();
-  heartbeat_.reset();
+  // The keeper outlives the workers: hand-backs may still be running until here.
+  if (keeper_) heartbeats_ += keeper_->renewals();
+  keeper_.reset();
 }
 
 WorkerStats WorkerPool::stats() const {
-  return WorkerStats{claimed_, finished_, handed_back_, claim_errors_,
-                     heartbeats_ + (heartbeat_ ? heartbeat_->beats() : 0)};
+  return WorkerStats{claimed_,      finished_,     handed_back_,
+                     claims_lost_,  claim_errors_, heartbeats_ + (keeper_ ? keeper_->renewals() : 0)};
 }
 
 void WorkerPool::idle_wait(std::chrono::milliseconds duration) {
@@ -119,28 +121,41 @@ bool WorkerPool::work_once(Kind kind) {
   return false;
 }
 
-bool WorkerPool::run_scan_job() {
-  std::optional<store::ClaimedJob> job;
-  {
-    auto session = engine_.session();
-    auto unit = session.begin();
-    store::fail_abandoned_jobs(unit.tx());
-    job = store::claim_scan_job(unit.tx(), lease_);
-    if (job && job->batch_id) store::refresh_batch(unit.tx(), *job->batch_id);
-    unit.commit();
+template <typename Claimed, typename ClaimFn>
+std::optional<Claimed> WorkerPool::claim(ClaimFn&& claim_fn) {
+  auto claimed = db::write_unit(engine_, [&](db::Transaction& tx) { return claim_fn(tx); });
+  if (claimed) ++claimed_;
+  return claimed;
+}
+
+void WorkerPool::count_end(bool handed_back, bool claim_lost) {
+  if (claim_lost) {
+    ++claims_lost_;
+  } else if (handed_back) {
+    ++handed_back_;
+  } else {
+    ++finished_;
   }
+}
+
+bool WorkerPool::run_scan_job() {
+  const auto job = claim<store::ClaimedJob>([&](db::Transaction& tx) {
+    store::fail_abandoned_jobs(tx);
+    auto claimed = store::claim_scan_job(tx, terms_);
+    if (claimed && claimed->batch_id) store::refresh_batch(tx, *claimed->batch_id);
+    return claimed;
+  });
   if (!job) return false;
-  ++claimed_;
   spdlog::info("worker {}: scan job {} ({})", options_.worker_id, job->job_id, job->target);
-  const auto summary = scans_->run(job->job_id, job->target, job->max_pages);
-  if (!summary.outcome_recorded) release_claim(job->job_id, {});
-  ++(summary.handed_back ? handed_back_ : finished_);
+  pipeline::ScanSummary summary;
+  {
+    const auto held = keeper_->hold(job->claim);
+    summary = scans_->run({job->claim, job->job_id, job->target, job->max_pages});
+  }
+  count_end(summary.handed_back, summary.claim_lost);
   if (job->batch_id) {
     try {
-      auto session = engine_.session();
-      auto unit = session.begin();
-      store::refresh_batch(unit.tx(), *job->batch_id);
-      unit.commit();
+      db::write_unit(engine_, [&](db::Transaction& tx) { store::refresh_batch(tx, *job->batch_id); });
     } catch (const std::exception& e) {
       // find_batch derives everything from the jobs rows; only the cached counters lag.
       spdlog::warn("worker {}: batch {} not refreshed: {}", options_.worker_id, *job->batch_id,
@@ -151,77 +166,63 @@ bool WorkerPool::run_scan_job() {
 }
 
 bool WorkerPool::run_domain_analysis() {
-  std::optional<store::ClaimedDomain> domain;
-  {
-    auto session = engine_.session();
-    auto unit = session.begin();
-    domain = store::claim_domain_analysis(unit.tx(), lease_);
-    unit.commit();
-  }
+  const auto domain = claim<store::ClaimedDomain>(
+      [&](db::Transaction& tx) { return store::claim_domain_analysis(tx, terms_); });
   if (!domain) return false;
-  ++claimed_;
   spdlog::info("worker {}: sitemap analysis of {} (job {})", options_.worker_id, domain->domain,
                domain->job_id);
   // A bare domain: the crawl tries https:// and falls back to http:// on a connection failure.
   // The domain is closed in the unit of work that closes its job: a worker killed in between
   // would otherwise leave a finished job under a claim that another worker runs again.
-  const auto summary = scans_->run(
-      domain->job_id, domain->domain, std::nullopt, nullptr,
-      [&](db::Transaction& tx, const pipeline::ScanSummary& outcome) {
-        if (outcome.handed_back) {
-          store::hand_back_domain(tx, domain->domain_id);
-        } else {
-          store::finish_domain_analysis(
-              tx, domain->domain_id,
-              outcome.failed ? std::optional(outcome.error) : std::nullopt);
-        }
-      });
-  if (!summary.outcome_recorded) {
-    release_claim(summary.job_id, [&](db::Transaction& tx) {
-      store::hand_back_domain(tx, domain->domain_id);
-    });
+  pipeline::ScanSummary summary;
+  {
+    const auto held = keeper_->hold(domain->claim);
+    summary = scans_->run(
+        {domain->claim, domain->job_id, domain->domain, std::nullopt}, nullptr,
+        [&](db::Transaction& tx, const pipeline::ScanSummary& outcome) {
+          if (outcome.handed_back) {
+            store::hand_back_domain(tx, domain->claim);
+          } else {
+            store::finish_domain_analysis(
+                tx, domain->claim, outcome.failed ? std::optional(outcome.error) : std::nullopt);
+          }
+        });
   }
-  ++(summary.handed_back ? handed_back_ : finished_);
+  count_end(summary.handed_back, summary.claim_lost);
   return true;
 }
 
-void WorkerPool::release_claim(const std::string& job_id,
-                               const std::function<void(db::Transaction&)>& also) {
-  // The job's end could not be stored: give the claim back rather than let the heartbeat
-  // hold it for as long as this process lives. If this fails too, the lease runs out.
-  try {
-    auto session = engine_.session();
-    auto unit = session.begin();
-    store::hand_back_job(unit.tx(), job_id);
-    if (also) also(unit.tx());
-    unit.commit();
-  } catch (const std::exception& e) {
-    spdlog::warn("worker {}: job {} not handed back: {}", options_.worker_id, job_id, e.what());
-  }
-}
-
 bool WorkerPool::run_sitemap_import() {
-  std::optional<store::ClaimedSitemapFile> file;
-  {
-    auto session = engine_.session();
-    auto unit = session.begin();
-    file = store::claim_sitemap_import(unit.tx(), lease_);
-    unit.commit();
-  }
+  const auto file = claim<store::ClaimedSitemapFile>(
+      [&](db::Transaction& tx) { return store::claim_sitemap_import(tx, terms_); });
   if (!file) return false;
-  ++claimed_;
   spdlog::info("worker {}: sitemap import {} ({})", options_.worker_id, file->id, file->url);
+  const auto held = keeper_->hold(file->claim);
   const auto result = imports_->run(*file);
-  auto session = engine_.session();
-  auto unit = session.begin();
-  if (result.interrupted) {
-    store::hand_back_sitemap_import(unit.tx(), file->id);
-    ++handed_back_;
-  } else {
-    store::finish_sitemap_import(unit.tx(), file->id, result.error);
-    ++finished_;
+  if (result.claim_lost) {
+    count_end(false, true);
+    return true;
   }
-  unit.commit();
+  const bool hand_back = result.interrupted || result.unavailable;
+  try {
+    db::Retrying(engine_, retry_, "recording the end of sitemap import " + file->id)
+        .write([&](db::Transaction& tx) {
+          if (hand_back) {
+            store::hand_back_sitemap_import(tx, file->claim);
+          } else {
+            store::finish_sitemap_import(tx, file->claim, result.error);
+          }
+        });
+    count_end(hand_back, false);
+  } catch (const store::ClaimLost& e) {
+    spdlog::warn("worker {}: {}", options_.worker_id, e.what());
+    count_end(false, true);
+  } catch (const std::exception& e) {
+    // The lease runs out once `held` is gone, and another worker imports the file again.
+    spdlog::error("worker {}: sitemap import {}: could not record its end: {}",
+                  options_.worker_id, file->id, e.what());
+    count_end(true, false);
+  }
   return true;
 }
 

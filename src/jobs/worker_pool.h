@@ -1,7 +1,7 @@
 #pragma once
 // The background workers: N threads that claim queued work from the database and run it —
-// scan jobs, WF4 domain sitemap analysis, WF5 sitemap imports — plus one heartbeat thread that
-// keeps the leases of everything this pool holds alive. Any number of pools, in any number of
+// scan jobs, WF4 domain sitemap analysis, WF5 sitemap imports — plus a ClaimKeeper that renews
+// each claim while the thread working on it holds it (and no other). Any number of pools, in any number of
 // processes, may share one PostgreSQL: claims use FOR UPDATE SKIP LOCKED, and a pool that dies
 // leaves its items to be claimed again once their leases expire. request_stop() hands claimed
 // work back to the queue. Used by `scrapersky worker` and, in-process, by `scrapersky serve`:
@@ -28,7 +28,7 @@
 #include "fetch/client.h"
 #include "fetch/options.h"
 #include "jobs/sitemap_import.h"
-#include "pipeline/lease_heartbeat.h"
+#include "pipeline/claim_keeper.h"
 #include "pipeline/scan.h"
 #include "store/queue.h"
 
@@ -52,9 +52,10 @@ struct WorkerOptions {
 struct WorkerStats {
   std::int64_t claimed = 0;
   std::int64_t finished = 0;     // ended complete/failed/submitted/Error on this pool
-  std::int64_t handed_back = 0;  // returned to the queue by request_stop()
+  std::int64_t handed_back = 0;  // returned to the queue (request_stop(), or the database away)
+  std::int64_t claims_lost = 0;  // taken over by another process while this one worked on it
   std::int64_t claim_errors = 0;  // a claim's unit of work failed (logged)
-  std::int64_t heartbeats = 0;
+  std::int64_t heartbeats = 0;   // renewal rounds of the claims held
 };
 
 class WorkerPool {
@@ -84,14 +85,18 @@ class WorkerPool {
   bool work_once(Kind kind);
   bool run_scan_job();
   bool run_domain_analysis();
-  void release_claim(const std::string& job_id, const std::function<void(db::Transaction&)>& also);
   bool run_sitemap_import();
+  // Claims one item in a unit of its own (a failed claim is counted and logged by the caller).
+  template <typename Claimed, typename ClaimFn>
+  std::optional<Claimed> claim(ClaimFn&& claim_fn);
+  void count_end(bool handed_back, bool claim_lost);
   void idle_wait(std::chrono::milliseconds duration);
 
   db::Engine& engine_;
   const config::Settings& settings_;
   WorkerOptions options_;
-  store::Lease lease_;
+  store::LeaseTerms terms_;
+  db::RetryPolicy retry_;
   std::unique_ptr<fetch::Client> client_;
   std::unique_ptr<pipeline::ScanRunner> scans_;
   std::unique_ptr<SitemapImporter> imports_;
@@ -100,11 +105,11 @@ class WorkerPool {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   std::vector<std::thread> threads_;
-  std::unique_ptr<pipeline::LeaseHeartbeat> heartbeat_;  // from start() until wait()
+  std::unique_ptr<pipeline::ClaimKeeper> keeper_;  // from start() until wait()
   bool started_ = false;
 
-  std::atomic<std::int64_t> claimed_{0}, finished_{0}, handed_back_{0}, claim_errors_{0},
-      heartbeats_{0};
+  std::atomic<std::int64_t> claimed_{0}, finished_{0}, handed_back_{0}, claims_lost_{0},
+      claim_errors_{0}, heartbeats_{0};
 };
 
 }  // namespace scrapersky::jobs

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/url_batch_writer.h"
+#include "pipeline/url_storage.h"
 #include "sitemap/domain.h"
 #include "sitemap/errors.h"
 #include "sitemap/target.h"
@@ -34,29 +34,32 @@ ScanRunner::ScanRunner(db::Engine& engine, fetch::Client& client, const config::
       client_(client),
       settings_(settings),
       tuning_(tuning),
+      retry_(db::RetryPolicy::from_settings(settings)),
       holder_{std::string(store::kInProcessHolder) + ":" + store::new_holder_id(),
               std::max(settings.api.worker_lease, std::chrono::seconds(1))} {}
 
-ScanRunner::~ScanRunner() = default;
+ScanRunner::~ScanRunner() {
+  std::lock_guard lock(held_mutex_);
+  held_.clear();  // before the keeper goes
+}
 
-std::string ScanRunner::create_job(const std::string& target,
-                                   std::optional<std::int64_t> max_urls,
-                                   const std::optional<std::string>& batch_id) {
-  auto session = engine_.session();
-  auto unit = session.begin();
-  store::fail_abandoned_jobs(unit.tx());
-  store::NewJob job;
-  job.target = target;
-  job.max_pages = max_urls;
-  job.batch_id = batch_id;
-  const auto job_id = store::create_job(unit.tx(), job);
-  store::hold_job(unit.tx(), job_id, holder_);
-  unit.commit();
-  std::call_once(heartbeat_started_, [&] {
-    static constexpr store::QueueTable kJobs[] = {store::QueueTable::kJobs};
-    heartbeat_ = std::make_unique<LeaseHeartbeat>(engine_, holder_, kJobs);
+ScanJob ScanRunner::create_job(const std::string& target, std::optional<std::int64_t> max_urls,
+                               const std::optional<std::string>& batch_id) {
+  ScanJob job{{}, {}, target, max_urls};
+  job.claim = db::write_unit(engine_, [&](db::Transaction& tx) {
+    store::fail_abandoned_jobs(tx);
+    store::NewJob row;
+    row.target = target;
+    row.max_pages = max_urls;
+    row.batch_id = batch_id;
+    job.job_id = store::create_job(tx, row);
+    return store::hold_job(tx, job.job_id, holder_);
   });
-  return job_id;
+  std::call_once(keeper_started_,
+                 [&] { keeper_ = std::make_unique<ClaimKeeper>(engine_, holder_.duration); });
+  std::lock_guard lock(held_mutex_);
+  held_[job.job_id] = keeper_->hold(job.claim);
+  return job;
 }
 
 void ScanRunner::stop() {
@@ -65,123 +68,139 @@ void ScanRunner::stop() {
   for (auto* crawl : crawls_) crawl->stop();
 }
 
-namespace {
-
-void finish(db::Engine& engine, const ScanSummary& summary, const std::string& domain_id,
-            const OutcomeHook& with_outcome) {
-  // A deadlock or serialization failure rolls the whole unit back; it is safe to run again.
-  for (int attempt = 1;; ++attempt) {
-    try {
-      auto session = engine.session();
-      auto unit = session.begin();
-      if (!domain_id.empty()) store::update_domain_scan_totals(unit.tx(), domain_id);
-      store::finish_job(unit.tx(), summary.job_id,
-                        summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
-                        summary.to_json().dump(),
-                        summary.failed ? std::optional(summary.error) : std::nullopt);
-      if (with_outcome) with_outcome(unit.tx(), summary);
-      unit.commit();
-      return;
-    } catch (const db::SerializationError&) {
-      if (attempt >= 3) throw;
-    }
-  }
+StoreUnits ScanRunner::units_for(const ScanJob& job) const {
+  return StoreUnits(engine_, retry_, &job.claim, store::ClaimedRow{store::QueueTable::kJobs, job.job_id},
+                    settings_.api.worker_lease, tuning_.hand_back ? &stopping_ : nullptr);
 }
 
-}  // namespace
-
-ScanSummary ScanRunner::run(const std::string& job_id, const std::string& target_text,
-                            std::optional<std::int64_t> max_urls, ScanProgress* progress,
+void ScanRunner::record_end(const ScanJob& job, ScanSummary& summary, const std::string& domain_id,
                             const OutcomeHook& with_outcome) {
-  ScanSummary summary;
-  summary.job_id = job_id;
-  summary.target = target_text;
-  std::string domain_id;
   try {
-    sitemap::Target target;
-    try {
-      target = sitemap::classify_target(target_text);
-      summary.domain = sitemap::normalize_domain(target.host_port.empty() ? target.url
-                                                                          : target.url);
-    } catch (const sitemap::Error& e) {
-      summary.failed = true;
-      summary.error = e.what();
-      finish(engine_, summary, "", with_outcome);
-      summary.outcome_recorded = true;
-      return summary;
-    }
-    {
-      auto session = engine_.session();
-      auto unit = session.begin();
-      domain_id = store::find_or_create_domain(unit.tx(), summary.domain);
-      store::mark_job_running(unit.tx(), job_id, domain_id);
-      unit.commit();
-    }
-
-    CrawlLimits limits;
-    limits.max_depth = settings_.fetch.max_sitemap_depth;
-    limits.max_sitemaps = settings_.fetch.max_sitemaps_per_job;
-    limits.max_sitemap_bytes = settings_.fetch.max_sitemap_bytes;
-    limits.max_urls = max_urls.value_or(0);
-
-    UrlBatchWriter writer(engine_, job_id, domain_id, tuning_, progress);
-    Crawl crawl(client_, writer, limits);
-    {
-      std::lock_guard lock(crawls_mutex_);
-      crawls_.push_back(&crawl);
-    }
-    if (stopping_) crawl.stop();
-    CrawlReport report = crawl.run(target);
-    {
-      std::lock_guard lock(crawls_mutex_);
-      std::erase(crawls_, &crawl);
-    }
-    const auto write_failure = writer.close();
-
-    summary.sitemaps_found = report.sitemaps_found;
-    summary.sitemaps_failed = report.sitemaps_failed;
-    summary.errors = report.errors;
-    summary.caps_hit = report.caps_hit;
-    summary.urls_stored = writer.urls_stored();
-    summary.interrupted = report.interrupted;
-    summary.unreachable = report.unreachable;
-    summary.failed = report.failed;
-    summary.error = report.error;
-    if (write_failure) {
-      summary.failed = true;
-      summary.error = "storing results failed: " + *write_failure;
-    }
-  } catch (const std::exception& e) {
-    summary.failed = true;
-    summary.error = e.what();
-  }
-  if (tuning_.hand_back_when_stopped && stopping_ && summary.interrupted) {
-    try {
-      auto session = engine_.session();
-      auto unit = session.begin();
-      store::hand_back_job(unit.tx(), job_id);
-      summary.handed_back = true;
-      if (with_outcome) with_outcome(unit.tx(), summary);
-      unit.commit();
-      summary.outcome_recorded = true;
-      return summary;
-    } catch (const std::exception& e) {
-      // The lease runs out instead and another worker takes the job.
-      spdlog::warn("job {}: could not hand the job back: {}", job_id, e.what());
-      summary.handed_back = true;
-      return summary;
-    }
-  }
-  try {
-    finish(engine_, summary, domain_id, with_outcome);
+    db::Retrying(engine_, retry_, "recording the end of job " + job.job_id)
+        .write([&](db::Transaction& tx) {
+          if (!domain_id.empty()) store::update_domain_scan_totals(tx, domain_id);
+          store::finish_job(tx, job.claim,
+                            summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
+                            summary.to_json().dump(),
+                            summary.failed ? std::optional(summary.error) : std::nullopt);
+          if (with_outcome) with_outcome(tx, summary);
+        });
     summary.outcome_recorded = true;
+  } catch (const store::ClaimLost& e) {
+    spdlog::warn("job {}: {}", job.job_id, e.what());
+    summary.claim_lost = true;
   } catch (const std::exception& e) {
-    spdlog::error("job {}: could not record the outcome: {}", job_id, e.what());
+    // The lease runs out and another process runs the job again (its writes are upserts).
+    spdlog::error("job {}: could not record the outcome: {}", job.job_id, e.what());
     if (!summary.failed) {
       summary.failed = true;
       summary.error = std::string("could not record the outcome: ") + e.what();
     }
   }
+}
+
+void ScanRunner::return_to_queue(const ScanJob& job, ScanSummary& summary,
+                                 const OutcomeHook& with_outcome) {
+  summary.handed_back = true;
+  try {
+    db::Retrying(engine_, retry_, "handing job " + job.job_id + " back")
+        .write([&](db::Transaction& tx) {
+          store::hand_back_job(tx, job.claim);
+          if (with_outcome) with_outcome(tx, summary);
+        });
+    summary.outcome_recorded = true;
+  } catch (const store::ClaimLost& e) {
+    spdlog::warn("job {}: {}", job.job_id, e.what());
+    summary.claim_lost = true;
+  } catch (const std::exception& e) {
+    // The lease runs out instead and another worker takes the job.
+    spdlog::warn("job {}: could not hand the job back: {}", job.job_id, e.what());
+  }
+}
+
+ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,
+                            const OutcomeHook& with_outcome) {
+  ScanSummary summary;
+  summary.job_id = job.job_id;
+  summary.target = job.target;
+  std::string domain_id;
+  std::optional<WriteFailure> write_failure;
+  try {
+    sitemap::Target target;
+    bool valid = true;
+    try {
+      target = sitemap::classify_target(job.target);
+      summary.domain = sitemap::normalize_domain(target.url);
+    } catch (const sitemap::Error& e) {
+      summary.failed = true;
+      summary.error = e.what();
+      valid = false;
+    }
+    if (valid) {
+      auto units = units_for(job);
+      domain_id = units.write("starting the job", [&](db::Transaction& tx) {
+        auto id = store::find_or_create_domain(tx, summary.domain);
+        store::mark_job_running(tx, job.claim, id, settings_.api.worker_lease);
+        return id;
+      });
+
+      CrawlLimits limits;
+      limits.max_depth = settings_.fetch.max_sitemap_depth;
+      limits.max_sitemaps = settings_.fetch.max_sitemaps_per_job;
+      limits.max_sitemap_bytes = settings_.fetch.max_sitemap_bytes;
+      limits.max_urls = job.max_urls.value_or(0);
+
+      UrlStorage storage(job.job_id, domain_id, progress);
+      CrawlWriter<store::UrlRow> writer(storage, units_for(job), tuning_.writer);
+      Crawl crawl(client_, writer, limits);
+      writer.stop_on_failure(crawl);
+      {
+        std::lock_guard lock(crawls_mutex_);
+        crawls_.push_back(&crawl);
+      }
+      if (stopping_) crawl.stop();
+      CrawlReport report = crawl.run(target);
+      {
+        std::lock_guard lock(crawls_mutex_);
+        std::erase(crawls_, &crawl);
+      }
+      write_failure = writer.close();
+
+      summary.sitemaps_found = report.sitemaps_found;
+      summary.sitemaps_failed = report.sitemaps_failed;
+      summary.errors = report.errors;
+      summary.caps_hit = report.caps_hit;
+      summary.urls_stored = writer.counts().rows_stored;
+      summary.interrupted = report.interrupted;
+      summary.unreachable = report.unreachable;
+      summary.failed = report.failed;
+      summary.error = report.error;
+      if (write_failure) {
+        summary.failed = true;
+        summary.error = "storing results failed: " + write_failure->message;
+      }
+    }
+  } catch (const store::ClaimLost& e) {
+    write_failure = WriteFailure{WriteFailure::Kind::kClaimLost, e.what()};
+  } catch (const std::exception& e) {
+    write_failure = WriteFailure::from_current_exception();
+    summary.failed = true;
+    summary.error = e.what();
+  }
+
+  if (write_failure && write_failure->kind == WriteFailure::Kind::kClaimLost) {
+    // Another process holds the job now: it writes the outcome, not us.
+    spdlog::warn("job {}: stopped: {}", job.job_id, write_failure->message);
+    summary.claim_lost = true;
+  } else if (tuning_.hand_back &&
+             ((stopping_ && summary.interrupted) ||
+              (write_failure && write_failure->kind == WriteFailure::Kind::kUnavailable))) {
+    return_to_queue(job, summary, with_outcome);
+  } else {
+    record_end(job, summary, domain_id, with_outcome);
+  }
+  std::lock_guard lock(held_mutex_);
+  held_.erase(job.job_id);
   return summary;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,8 +18,10 @@
 #include "config/settings.h"
 #include "db/engine.h"
 #include "fetch/client.h"
+#include "db/unit.h"
+#include "pipeline/claim_keeper.h"
 #include "pipeline/crawl.h"
-#include "pipeline/lease_heartbeat.h"
+#include "pipeline/crawl_writer.h"
 #include "store/queue.h"
 
 namespace scrapersky::pipeline {
@@ -37,11 +40,14 @@ struct ScanSummary {
   std::vector<std::string> caps_hit;
   bool interrupted = false;
   bool unreachable = false;
-  // Stopped by ScanRunner::stop() with ScanTuning::hand_back_when_stopped: the job went back
-  // to pending for another worker instead of failing.
+  // With ScanTuning::hand_back: stopped by ScanRunner::stop(), or the database stayed away past
+  // the retry budget; the job goes back to pending for another worker instead of failing.
   bool handed_back = false;
+  // The job's claim was taken over (its lease ran out while this process was cut off or
+  // paused): nothing more was written, the outcome included; the new holder finishes the job.
+  bool claim_lost = false;
   // The job's end (complete, failed or handed back) was committed. False when the database
-  // refused it: the job is still running under this process's claim.
+  // could not be reached: the claim's lease runs out and another process takes the job over.
   bool outcome_recorded = false;
 
   nlohmann::ordered_json to_json() const;  // {"job_id", "target", "status", ..., "errors"[, "error"]}
@@ -56,13 +62,19 @@ struct ScanProgress {
 };
 
 struct ScanTuning {
-  std::size_t batch_rows = 10'000;  // URLs per unit of work
-  std::size_t queue_batches = 4;    // batches waiting for the writer (bounds memory)
-  int write_attempts = 6;           // per batch, across lost connections
-  std::chrono::milliseconds write_backoff{250};
-  // Background workers: a scan cut short by stop() hands its job back to the queue (pending,
-  // lease cleared) rather than failing it as "interrupted" (docs/workers.md).
-  bool hand_back_when_stopped = false;
+  WriterTuning writer{};
+  // Background workers: a scan cut short by stop(), or whose writes outlived the retry budget,
+  // hands its job back to the queue (pending, lease cleared) rather than failing it
+  // (docs/workers.md).
+  bool hand_back = false;
+};
+
+// A job to run and the claim it runs under (its writes are fenced by the claim's token).
+struct ScanJob {
+  store::Claim claim;  // holds the job row (a WF4 claim: its domain row too)
+  std::string job_id;
+  std::string target;
+  std::optional<std::int64_t> max_urls;
 };
 
 // Work that must commit or roll back together with the job's outcome (a worker closing the
@@ -77,35 +89,46 @@ class ScanRunner {
              ScanTuning tuning = {});
   ~ScanRunner();
 
-  // Inserts the pending job row, held by this process so no background worker claims it;
-  // returns its job_id. The hold is a lease (WORKER_LEASE_SECONDS) this runner keeps alive
-  // from a heartbeat thread until it is destroyed; a process that dies without ending its
-  // jobs leaves them to be failed as abandoned (store::fail_abandoned_jobs), which this also
-  // runs first.
-  std::string create_job(const std::string& target, std::optional<std::int64_t> max_urls,
-                         const std::optional<std::string>& batch_id = std::nullopt);
+  // Inserts the pending job row, claimed by this process so no background worker takes it.
+  // The claim (WORKER_LEASE_SECONDS) is renewed by this runner's ClaimKeeper until run() of
+  // that job ends; a process that dies without ending its jobs leaves them to be failed as
+  // abandoned (store::fail_abandoned_jobs), which this also runs first.
+  ScanJob create_job(const std::string& target, std::optional<std::int64_t> max_urls,
+                     const std::optional<std::string>& batch_id = std::nullopt);
 
-  // Runs the job to its end (complete or failed) and returns what it did. Never throws for a
-  // failure of the scan itself: that is recorded on the job.
-  ScanSummary run(const std::string& job_id, const std::string& target,
-                  std::optional<std::int64_t> max_urls, ScanProgress* progress = nullptr,
+  // Runs the job to its end (complete or failed) and returns what it did. The caller holds
+  // job.claim (a worker's ClaimKeeper, or create_job()). Never throws for a failure of the
+  // scan itself: that is recorded on the job.
+  ScanSummary run(const ScanJob& job, ScanProgress* progress = nullptr,
                   const OutcomeHook& with_outcome = {});
 
   // Thread-safe: running scans stop fetching, store what was parsed and fail as "interrupted".
   void stop();
 
  private:
+  // The write path of one job: units fenced by its claim, retried by the runner's policy.
+  StoreUnits units_for(const ScanJob& job) const;
+  // Records the job's end (and the hook's writes) in one unit; sets outcome_recorded or
+  // claim_lost.
+  void record_end(const ScanJob& job, ScanSummary& summary, const std::string& domain_id,
+                  const OutcomeHook& with_outcome);
+  void return_to_queue(const ScanJob& job, ScanSummary& summary, const OutcomeHook& with_outcome);
+
   db::Engine& engine_;
   fetch::Client& client_;
   const config::Settings& settings_;
   ScanTuning tuning_;
+  const db::RetryPolicy retry_;
   std::atomic<bool> stopping_{false};
   std::mutex crawls_mutex_;
   std::vector<Crawl*> crawls_;
 
-  store::Lease holder_;
-  std::once_flag heartbeat_started_;
-  std::unique_ptr<LeaseHeartbeat> heartbeat_;  // from the first create_job()
+  // Jobs this runner created and holds until their run() ends.
+  const store::LeaseTerms holder_;
+  std::once_flag keeper_started_;
+  std::unique_ptr<ClaimKeeper> keeper_;  // from the first create_job()
+  std::mutex held_mutex_;
+  std::map<std::string, std::unique_ptr<HeldClaim>> held_;  // by job_id
 };
 
 }  // namespace scrapersky::pipeline

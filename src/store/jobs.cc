@@ -30,12 +30,15 @@ std::string create_job(db::Transaction& tx, const NewJob& job) {
   return job_id;
 }
 
-void mark_job_running(db::Transaction& tx, std::string_view job_id, std::string_view domain_id) {
+void mark_job_running(db::Transaction& tx, const Claim& claim, std::string_view domain_id,
+                      std::chrono::seconds lease) {
+  const auto& job = claim.key(QueueTable::kJobs);
+  fence(tx, claim, {QueueTable::kJobs, job}, lease);
   const std::string now = utc_now();
   tx.exec(
       "UPDATE jobs SET status = 'running', domain_id = $2, progress = 0.1, "
       "started_at = COALESCE(started_at, $3), updated_at = $3 WHERE job_id = $1",
-      {std::string(job_id), std::string(domain_id), now});
+      {job, std::string(domain_id), now});
 }
 
 void update_job_progress(db::Transaction& tx, std::string_view job_id, double progress,
@@ -44,16 +47,15 @@ void update_job_progress(db::Transaction& tx, std::string_view job_id, double pr
           {std::string(job_id), progress, result_data, utc_now()});
 }
 
-void finish_job(db::Transaction& tx, std::string_view job_id, model::JobStatus status,
+void finish_job(db::Transaction& tx, const Claim& claim, model::JobStatus status,
                 const std::string& result_data, const std::optional<std::string>& error) {
   const std::string now = utc_now();
-  tx.exec(
-      "UPDATE jobs SET status = $2, progress = $3, result_data = $4, error = $5, "
-      "completed_at = $6, updated_at = $6, claimed_by = NULL, lease_expires_at = NULL "
-      "WHERE job_id = $1",
-      {std::string(job_id), std::string(model::to_string(status)),
-       status == model::JobStatus::kComplete ? 1.0 : 0.0, result_data,
-       optional_text(error), now});
+  end_claim(tx, claim, QueueTable::kJobs,
+            "status = $3, progress = $4, result_data = $5, error = $6, completed_at = $7, "
+            "updated_at = $7",
+            {std::string(model::to_string(status)),
+             status == model::JobStatus::kComplete ? 1.0 : 0.0, result_data, optional_text(error),
+             now});
 }
 
 namespace {

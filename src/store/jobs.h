@@ -1,5 +1,6 @@
 #pragma once
 // The jobs table: one row per scan job. All job state lives here (api.md correction 1).
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "db/engine.h"
 #include "model/enums.h"
+#include "store/queue.h"
 
 namespace scrapersky::store {
 
@@ -39,11 +41,14 @@ struct JobRecord {
 
 // Inserts a pending job and returns its public job_id.
 std::string create_job(db::Transaction& tx, const NewJob& job);
-void mark_job_running(db::Transaction& tx, std::string_view job_id, std::string_view domain_id);
+// Under the job's claim (ClaimLost when it was taken over); renews its lease.
+void mark_job_running(db::Transaction& tx, const Claim& claim, std::string_view domain_id,
+                      std::chrono::seconds lease);
 // result_data is a JSON document (text).
 void update_job_progress(db::Transaction& tx, std::string_view job_id, double progress,
                          const std::string& result_data);
-void finish_job(db::Transaction& tx, std::string_view job_id, model::JobStatus status,
+// Ends the job and its claim (store::end_claim: ClaimLost when it was taken over).
+void finish_job(db::Transaction& tx, const Claim& claim, model::JobStatus status,
                 const std::string& result_data, const std::optional<std::string>& error);
 std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id);
 

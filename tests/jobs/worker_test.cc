@@ -14,6 +14,8 @@
 #include "jobs/sitemap_import.h"
 #include "jobs/worker_pool.h"
 #include "jobs_harness.h"
+#include "db/unit.h"
+#include "pipeline/claim_keeper.h"
 #include "pipeline/scan.h"
 #include "store/clock.h"
 #include "store/jobs.h"
@@ -75,8 +77,8 @@ class JobsTest : public ::testing::Test {
     return pool;
   }
 
-  store::Lease lease(std::string worker, std::chrono::seconds duration = 60s) {
-    return store::Lease{std::move(worker), duration};
+  store::LeaseTerms lease(std::string worker, std::chrono::seconds duration = 60s) {
+    return store::LeaseTerms{std::move(worker), duration};
   }
 
   std::string enqueue(const std::string& target) {
@@ -88,7 +90,7 @@ class JobsTest : public ::testing::Test {
   }
 
   template <typename Claim>
-  auto claim(Claim claim_fn, const store::Lease& l) {
+  auto claim(Claim claim_fn, const store::LeaseTerms& l) {
     auto session = db_->engine().session();
     auto unit = session.begin();
     auto claimed = claim_fn(unit.tx(), l);
@@ -126,8 +128,9 @@ class JobsTest : public ::testing::Test {
     site.route("/sitemap.xml", xml(urlset({site.url("/a")})));
     fetch::Client client(fetch_options());
     pipeline::ScanRunner runner(db_->engine(), client, settings_);
-    job_id = runner.create_job(site.url("/sitemap.xml"), std::nullopt);
-    return runner.run(job_id, site.url("/sitemap.xml"), std::nullopt, nullptr, hook);
+    const auto job = runner.create_job(site.url("/sitemap.xml"), std::nullopt);
+    job_id = job.job_id;
+    return runner.run(job, nullptr, hook);
   }
 
   std::string import_status(const std::string& file_id) {
@@ -188,25 +191,101 @@ TEST_F(JobsTest, ALiveLeaseIsKeptAndAnExpiredOneIsClaimedAgain) {
   EXPECT_EQ(db_->count("SELECT attempts FROM jobs WHERE job_id = $1", {job}), 2);
 }
 
-TEST_F(JobsTest, AHeartbeatExtendsOnlyTheLeasesItsWorkerHolds) {
+TEST_F(JobsTest, ARenewalExtendsOnlyTheClaimItNames) {
   enqueue("a.example");
   enqueue("b.example");
   const auto a = claim(store::claim_scan_job, lease("worker-a"));
-  const auto b = claim(store::claim_scan_job, lease("worker-b"));
+  const auto b = claim(store::claim_scan_job, lease("worker-a"));  // same worker, two claims
   ASSERT_TRUE(a && b);
-  const auto mine = a->job_id, theirs = b->job_id;
+  EXPECT_NE(a->claim.token, b->claim.token);
   db_->query("UPDATE jobs SET lease_expires_at = '2000-01-01T00:00:00Z'");
   {
     auto session = db_->engine().session();
     auto unit = session.begin();
-    EXPECT_EQ(store::extend_leases(unit.tx(), store::QueueTable::kJobs, lease("worker-a")), 1);
+    EXPECT_EQ(store::renew_claim(unit.tx(), a->claim, a->claim.rows.front(), 60s),
+              store::ClaimState::kHeld);
     unit.commit();
   }
+  // The worker's other claim was not renewed with it: it is taken over.
   const auto reclaimed = claim(store::claim_scan_job, lease("worker-c"));
   ASSERT_TRUE(reclaimed);
-  EXPECT_EQ(reclaimed->job_id, theirs);
+  EXPECT_EQ(reclaimed->job_id, b->job_id);
   EXPECT_FALSE(claim(store::claim_scan_job, lease("worker-c")));
-  EXPECT_EQ(db_->text("SELECT claimed_by FROM jobs WHERE job_id = $1", {mine}), "worker-a");
+}
+
+TEST_F(JobsTest, ALateEndOfATakenOverClaimIsRefusedAndChangesNothing) {
+  const auto job = enqueue("example.com");
+  const auto first = claim(store::claim_scan_job, lease("worker-a"));
+  ASSERT_TRUE(first);
+  db_->query("UPDATE jobs SET lease_expires_at = '2000-01-01T00:00:00Z' WHERE job_id = $1", {job});
+  const auto second = claim(store::claim_scan_job, lease("worker-b"));
+  ASSERT_TRUE(second);
+  db::write_unit(db_->engine(), [&](db::Transaction& tx) {
+    store::finish_job(tx, second->claim, model::JobStatus::kComplete, "{\"by\":\"b\"}",
+                      std::nullopt);
+  });
+  // worker-a comes back from a pause: each of its writes under the old claim is refused.
+  const auto late = [&](auto&& write) {
+    EXPECT_THROW(db::write_unit(db_->engine(), write), store::ClaimLost);
+  };
+  late([&](db::Transaction& tx) {
+    store::finish_job(tx, first->claim, model::JobStatus::kFailed, "{\"by\":\"a\"}",
+                      std::string("late"));
+  });
+  late([&](db::Transaction& tx) { store::hand_back_job(tx, first->claim); });
+  late([&](db::Transaction& tx) {
+    store::fence(tx, first->claim, first->claim.rows.front(), 60s);
+  });
+  EXPECT_EQ(job_status(job), "complete");
+  const auto result = db_->text("SELECT result_data FROM jobs WHERE job_id = $1", {job});
+  EXPECT_NE(result.find("\"b\""), std::string::npos) << result;  // jsonb may space it out
+  EXPECT_EQ(db_->text("SELECT lease_token FROM jobs WHERE job_id = $1", {job}),
+            second->claim.token);
+}
+
+TEST_F(JobsTest, AnEndRecordedOnceIsNotRefusedWhenRunAgain) {
+  // A COMMIT whose answer was lost is run again by the retry policy: that is not a takeover.
+  enqueue("example.com");
+  const auto job = claim(store::claim_scan_job, lease("worker-a"));
+  ASSERT_TRUE(job);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NO_THROW(db::write_unit(db_->engine(), [&](db::Transaction& tx) {
+      store::finish_job(tx, job->claim, model::JobStatus::kComplete, "{}", std::nullopt);
+    }));
+  }
+  EXPECT_EQ(job_status(job->job_id), "complete");
+}
+
+TEST_F(JobsTest, AKeeperRenewsAClaimOnlyWhileItIsHeld) {
+  enqueue("example.com");
+  const auto job = claim(store::claim_scan_job, lease("worker-a", 1s));
+  ASSERT_TRUE(job);
+  const auto expiry = [&] {
+    return db_->text("SELECT lease_expires_at FROM jobs WHERE job_id = $1", {job->job_id});
+  };
+  pipeline::ClaimKeeper keeper(db_->engine(), 1s);
+  auto held = keeper.hold(job->claim);
+  const auto before = expiry();
+  ASSERT_TRUE(eventually([&] { return expiry() != before; }, 5s));
+  held.reset();  // the task gave up on it (say, its end could not be stored)
+  const auto last = expiry();
+  std::this_thread::sleep_for(1200ms);  // several renewal rounds of a 1 s lease
+  EXPECT_EQ(expiry(), last);
+  // So the claim runs out and is taken over, and nothing keeps it past its lease.
+  ASSERT_TRUE(eventually([&] { return claim(store::claim_scan_job, lease("worker-b")).has_value(); }, 5s));
+}
+
+TEST_F(JobsTest, AKeeperMarksAClaimTakenOverAsLost) {
+  const auto job_id = enqueue("example.com");
+  const auto job = claim(store::claim_scan_job, lease("worker-a", 1s));
+  ASSERT_TRUE(job);
+  pipeline::ClaimKeeper keeper(db_->engine(), 1s);
+  auto held = keeper.hold(job->claim);
+  db_->query("UPDATE jobs SET lease_expires_at = '2000-01-01T00:00:00Z' WHERE job_id = $1",
+             {job_id});
+  ASSERT_TRUE(claim(store::claim_scan_job, lease("worker-b", 60s)));
+  EXPECT_TRUE(eventually([&] { return held->lost(); }, 5s));
+  EXPECT_EQ(db_->text("SELECT claimed_by FROM jobs WHERE job_id = $1", {job_id}), "worker-b");
 }
 
 TEST_F(JobsTest, JobsRunByTheirCreatorAreNeverClaimed) {
@@ -354,11 +433,13 @@ TEST_F(JobsTest, AJobStoppedMidRunIsFinishedByTheNextPoolWithoutDuplicates) {
 // ---- a job's end and the queue item it closes commit together ----
 
 TEST_F(JobsTest, AWorkersOutcomeHookCommitsInTheUnitThatFinishesTheJob) {
-  const auto domain_id = add_domain("closed-with-the-job.example", "processing");
+  const auto domain_id = add_domain("closed-with-the-job.example", "queued");
+  const auto domain = claim(store::claim_domain_analysis, lease("worker-a"));
+  ASSERT_TRUE(domain);
   std::string job_id;
   const auto summary = scan_with_hook(job_id, [&](db::Transaction& tx, const pipeline::ScanSummary& s) {
     EXPECT_FALSE(s.failed);
-    store::finish_domain_analysis(tx, domain_id, std::nullopt);
+    store::finish_domain_analysis(tx, domain->claim, std::nullopt);
   });
   EXPECT_TRUE(summary.outcome_recorded);
   EXPECT_EQ(job_status(job_id), "complete");
@@ -369,10 +450,12 @@ TEST_F(JobsTest, AWorkersOutcomeHookCommitsInTheUnitThatFinishesTheJob) {
 TEST_F(JobsTest, AFailingOutcomeHookLeavesNeitherTheJobNorItsItemClosed) {
   // What a worker killed between "job complete" and "domain submitted" would leave, had they
   // been two units: a finished job under a claim another worker would run again.
-  const auto domain_id = add_domain("kept-open.example", "processing");
+  const auto domain_id = add_domain("kept-open.example", "queued");
+  const auto domain = claim(store::claim_domain_analysis, lease("worker-a"));
+  ASSERT_TRUE(domain);
   std::string job_id;
   const auto summary = scan_with_hook(job_id, [&](db::Transaction& tx, const pipeline::ScanSummary&) {
-    store::finish_domain_analysis(tx, domain_id, std::nullopt);
+    store::finish_domain_analysis(tx, domain->claim, std::nullopt);
     throw std::runtime_error("the process died here");
   });
   EXPECT_FALSE(summary.outcome_recorded);

@@ -1,7 +1,8 @@
 #pragma once
-// Small pieces every /api/v3 route file shares: who the caller is (as stored text), the one
-// unit of work a handler owns, nullable JSON values, the "filtered update needs a filter"
-// rule (api.md correction 6), and an is-this-a-value-error helper for 422s.
+// Small pieces every /api/v3 route file shares: who the caller is (as stored text), the units
+// of work a handler owns (db/unit.h: one try each; a failure answers 503 and the client
+// retries), list pages by single reads, nullable JSON values, the "filtered update needs a
+// filter" rule (docs/api.md), and an is-this-a-value-error helper for 422s.
 #include <functional>
 #include <optional>
 #include <type_traits>
@@ -14,30 +15,17 @@
 #include "api/http.h"
 #include "api/validation.h"
 #include "db/engine.h"
+#include "db/unit.h"
 
 namespace scrapersky::api::routes {
+
+using db::read_unit;
+using db::single_read;
+using db::write_unit;
 
 // The caller's id as stored in created_by/updated_by: the JWT `sub` (text, never a foreign
 // key); nullopt for API keys and open mode.
 std::optional<std::string> caller_id(const Request& request);
-
-// Runs `work(tx)` in a read unit (begin_read) and returns its result; nothing is committed.
-template <typename F>
-auto read_unit(db::Engine& engine, F&& work) {
-  auto session = engine.session();
-  auto unit = session.begin_read();
-  return std::forward<F>(work)(unit.tx());
-}
-
-// Runs `work(tx)`, which issues exactly one SELECT, as a single-statement read
-// (Session::begin_single_read): one round trip, no BEGIN/COMMIT, no separate pre-ping. For
-// the hot reads whose repository function is one statement; anything more throws.
-template <typename F>
-auto single_read(db::Engine& engine, F&& work) {
-  auto session = engine.session();
-  auto unit = session.begin_single_read();
-  return std::forward<F>(work)(unit.tx());
-}
 
 // A list page by single reads: `list(tx)` returns a store::RecordPage whose total rides on
 // its rows; a page past the end has none, so `count(tx)` supplies the total then.
@@ -46,21 +34,6 @@ auto single_read_page(db::Engine& engine, List&& list, Count&& count, std::int64
   auto page = single_read(engine, std::forward<List>(list));
   if (page.items.empty() && offset > 0) page.total = single_read(engine, std::forward<Count>(count));
   return page;
-}
-
-// Runs `work(tx)` in a write unit and commits it when `work` returns (an exception rolls back).
-template <typename F>
-auto write_unit(db::Engine& engine, F&& work) {
-  auto session = engine.session();
-  auto unit = session.begin();
-  if constexpr (std::is_void_v<decltype(std::forward<F>(work)(unit.tx()))>) {
-    std::forward<F>(work)(unit.tx());
-    unit.commit();
-  } else {
-    auto result = std::forward<F>(work)(unit.tx());
-    unit.commit();
-    return result;
-  }
 }
 
 template <typename T>

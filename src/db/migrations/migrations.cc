@@ -14,6 +14,7 @@ const std::vector<Migration>& all_migrations() {
   static const std::vector<Migration> migrations = {
       {1, "schema v1: jobs, batch_jobs, domains, sitemap_files, sitemap_urls, pages", &schema_v1},
       {2, "schema v2: row_counts kept by triggers (exact domain total)", &schema_v2},
+      {3, "schema v3: lease_token on the queue tables (fenced claims)", &schema_v3},
   };
   return migrations;
 }

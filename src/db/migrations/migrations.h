@@ -33,6 +33,7 @@ struct Migration {
 const std::vector<Migration>& all_migrations();
 std::vector<std::string> schema_v1(Dialect dialect);
 std::vector<std::string> schema_v2(Dialect dialect);
+std::vector<std::string> schema_v3(Dialect dialect);
 }  // namespace internal
 
 }  // namespace scrapersky::db
