@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL 15 + PgBouncer 1.18 (transaction mode) for the `postgres`-labelled tests.
-#   scripts/test-servers.sh start|stop|restart-postgres|restart-pgbouncer|env
+#   scripts/test-servers.sh start|stop|restart-postgres|restart-pgbouncer|stop-pgbouncer|start-pgbouncer|env
 # `start` writes .tmp/test-servers.env (exports the SCRAPERSKY_TEST_* variables); source it before
 # running the tests. Servers listen on 127.0.0.1 only; they run as the `postgres` system user.
 set -euo pipefail
@@ -172,11 +172,23 @@ cmd_restart_pgbouncer() {
   start_pgbouncer
 }
 
+cmd_stop_pgbouncer() {
+  load_state
+  stop_pid_file "$DIR/pgbouncer.pid"
+}
+
+cmd_start_pgbouncer() {
+  load_state
+  start_pgbouncer
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  stop-pgbouncer) cmd_stop_pgbouncer ;;
+  start-pgbouncer) cmd_start_pgbouncer ;;
   stop) cmd_stop ;;
   restart-postgres) cmd_restart_postgres ;;
   restart-pgbouncer) cmd_restart_pgbouncer ;;
   env) [ -f "$ENV_FILE" ] || die "servers are not started; run '$SCRIPT start'"; cat "$ENV_FILE" ;;
-  *) echo "usage: $0 start|stop|restart-postgres|restart-pgbouncer|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart-postgres|restart-pgbouncer|stop-pgbouncer|start-pgbouncer|env" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 // `scrapersky scan TARGET...` and `scrapersky export`: thin drivers of pipeline::ScanRunner
-// and store::export_urls (spec/cli.md).
+// and store::export_url_page (spec/cli.md).
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/process.h"
 #include "db/migrations/migrations.h"
+#include "db/unit.h"
 #include "pipeline/scan.h"
 #include "sitemap/domain.h"
 #include "sitemap/errors.h"
@@ -173,7 +174,7 @@ int run_export(const ExportOptions& options) {
   std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
   const bool csv = options.format == "csv";
   if (csv) std::fputs("domain,sitemap_url,url,lastmod,changefreq,priority\n", stdout);
-  store::export_urls(*engine, filter, [&](const store::ExportedUrl& u) {
+  const auto write_line = [&](const store::ExportedUrl& u) {
     std::string line;
     if (csv) {
       line = fmt::format("{},{},{},{},{},{}\n", csv_field(u.domain), csv_field(u.sitemap_url),
@@ -188,7 +189,13 @@ int run_export(const ExportOptions& options) {
       line = j.dump() + "\n";
     }
     std::fwrite(line.data(), 1, line.size(), stdout);
-  });
+  };
+  constexpr int kPageSize = 5000;
+  for (std::optional<std::int64_t> after = 0; after;) {
+    after = db::read_unit(*engine, [&](db::Transaction& tx) {
+      return store::export_url_page(tx, filter, *after, kPageSize, write_line);
+    });
+  }
   std::fflush(stdout);
   return kExitOk;
 }

@@ -654,5 +654,79 @@ TEST_F(JobsTest, AnHttpErrorEndsTheImportInErrorWithTheCode) {
   EXPECT_EQ(db_->count("SELECT count(*) FROM pages"), 0);
 }
 
+#ifdef JOBS_TEST_POSTGRES
+// ---- database outages, through PgBouncer ($SCRAPERSKY_TEST_SERVERS) ----
+
+class JobsThroughOutage : public JobsTest {
+ protected:
+  // A sitemap of `count` URLs sent in small pieces over ~`seconds`: the work is mid-write when
+  // the outage starts.
+  void serve_trickled(FixtureSite& site, const std::string& path, int count, int seconds) {
+    std::vector<std::string> urls;
+    for (int i = 0; i < count; ++i) urls.push_back(site.url(fmt::format("/p/{}", i)));
+    FixtureResponse r = xml(urlset(urls));
+    r.chunk_size = r.body.size() / 100 + 1;
+    r.delay_between_chunks = std::chrono::milliseconds(seconds * 10);
+    site.route(path, r);
+  }
+
+  // Stops PgBouncer for `outage`, then starts it again.
+  static void pgbouncer_away_for(std::chrono::milliseconds outage) {
+    ASSERT_EQ(testing::run_test_servers("stop-pgbouncer"), 0);
+    std::this_thread::sleep_for(outage);
+    ASSERT_EQ(testing::run_test_servers("start-pgbouncer"), 0);
+  }
+
+  std::int64_t held_claims() {
+    return db_->count("SELECT count(*) FROM jobs WHERE claimed_by IS NOT NULL") +
+           db_->count("SELECT count(*) FROM sitemap_files WHERE claimed_by IS NOT NULL") +
+           db_->count("SELECT count(*) FROM domains WHERE claimed_by IS NOT NULL");
+  }
+};
+
+TEST_F(JobsThroughOutage, AnImportSurvivesAPgBouncerRestartWithEveryPage) {
+  FixtureSite site;
+  serve_trickled(site, "/pages.xml", 12'000, 4);
+  const auto domain_id = add_domain(fmt::format("127.0.0.1:{}", site.port()), nullptr);
+  const auto file_id = queue_sitemap_file(domain_id, site.url("/pages.xml"));
+  auto pool = start_pool(1);
+  ASSERT_TRUE(eventually([&] { return db_->count("SELECT count(*) FROM pages") > 0; }, 30s));
+  ASSERT_EQ(testing::run_test_servers("restart-pgbouncer"), 0);
+  ASSERT_TRUE(eventually([&] { return import_status(file_id) == "Complete"; }, 90s))
+      << import_status(file_id);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM pages WHERE sitemap_file_id = $1", {file_id}), 12'000);
+  EXPECT_EQ(held_claims(), 0);
+}
+
+TEST_F(JobsThroughOutage, AScanOutlastsAnOutageLongerThanPgBouncersLoginBackOff) {
+  FixtureSite site;
+  serve_trickled(site, "/sitemap.xml", 20'000, 4);
+  const auto job = enqueue(site.url("/sitemap.xml"));
+  auto pool = start_pool(1);
+  ASSERT_TRUE(eventually([&] { return db_->count("SELECT count(*) FROM sitemap_urls") > 0; }, 30s));
+  pgbouncer_away_for(16s);  // longer than server_login_retry, well inside the 45 s budget
+  ASSERT_TRUE(eventually([&] { return job_status(job) == "complete"; }, 90s)) << job_status(job);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM sitemap_urls"), 20'000);
+  EXPECT_EQ(db_->count("SELECT attempts FROM jobs WHERE job_id = $1", {job}), 1);  // no re-run
+  EXPECT_EQ(held_claims(), 0);
+}
+
+TEST_F(JobsThroughOutage, PastTheRetryBudgetAClaimIsLetGoAndTakenOverAfterItsLease) {
+  settings_.pool.retry_budget = 2s;
+  FixtureSite site;
+  serve_trickled(site, "/sitemap.xml", 20'000, 4);
+  const auto job = enqueue(site.url("/sitemap.xml"));
+  auto pool = start_pool(1, 2s);
+  ASSERT_TRUE(eventually([&] { return db_->count("SELECT count(*) FROM sitemap_urls") > 0; }, 30s));
+  pgbouncer_away_for(8s);  // the writes give up; the hand-back cannot be stored either
+  // Nobody renews the claim any more: its lease runs out and the job is run again, once.
+  ASSERT_TRUE(eventually([&] { return job_status(job) == "complete"; }, 90s)) << job_status(job);
+  EXPECT_GE(db_->count("SELECT attempts FROM jobs WHERE job_id = $1", {job}), 2);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM sitemap_urls"), 20'000);
+  EXPECT_EQ(held_claims(), 0);
+  EXPECT_GE(pool->stats().handed_back, 1);
+}
+#endif
+
 }  // namespace
 }  // namespace scrapersky
