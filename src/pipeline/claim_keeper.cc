@@ -60,26 +60,27 @@ void ClaimKeeper::renew_all() {
   }
   if (held.empty()) return;
   try {
-    auto session = engine_.session();
     // One table per unit: a unit locking job rows and domain rows together could deadlock with
     // a WF4 end, which locks its domain row and then its job row.
     for (const auto table : {store::QueueTable::kJobs, store::QueueTable::kDomains,
                              store::QueueTable::kSitemapFiles}) {
-      std::vector<std::pair<std::uint64_t, HeldClaim::Entry*>> lost;
-      bool any = false;
-      auto unit = session.begin();
-      for (auto& [id, entry] : held) {
-        for (const auto& row : entry->claim.rows) {
-          if (row.table != table) continue;
-          any = true;
-          if (store::renew_claim(unit.tx(), entry->claim, row, lease_) ==
-              store::ClaimState::kLost) {
-            lost.emplace_back(id, entry.get());
+      const bool any = std::any_of(held.begin(), held.end(), [&](const auto& h) {
+        return std::any_of(h.second->claim.rows.begin(), h.second->claim.rows.end(),
+                           [&](const auto& row) { return row.table == table; });
+      });
+      if (!any) continue;
+      const auto lost = db::write_unit(engine_, [&](db::Transaction& tx) {
+        std::vector<std::pair<std::uint64_t, HeldClaim::Entry*>> refused;
+        for (auto& [id, entry] : held) {
+          for (const auto& row : entry->claim.rows) {
+            if (row.table == table &&
+                store::renew_claim(tx, entry->claim, row, lease_) == store::ClaimState::kLost) {
+              refused.emplace_back(id, entry.get());
+            }
           }
         }
-      }
-      if (!any) continue;
-      unit.commit();
+        return refused;
+      });
       std::lock_guard lock(mutex_);
       for (auto [id, entry] : lost) {
         if (held_.count(id) != 0 && !entry->lost.exchange(true)) {

@@ -284,7 +284,14 @@ class PgConnection final : public Connection {
 }  // namespace
 
 std::unique_ptr<Connection> connect_postgres(const std::string& url) {
-  PGconn* raw = PQconnectdb(url.c_str());
+  // Network defaults for a link that dies without a reset (a host cut off, a dropped route):
+  // without them a connect waits ~2 min for SYN retries and a statement ~15 min for TCP to give
+  // up. They come before the URL, so a value the URL sets itself wins (expand_dbname).
+  static const char* const keywords[] = {"connect_timeout",  "keepalives",          "keepalives_idle",
+                                         "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                                         "dbname",           nullptr};
+  const char* const values[] = {"10", "1", "30", "10", "3", "60000", url.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (raw == nullptr) throw ConnectionError("08001", "could not allocate a PostgreSQL connection");
   std::unique_ptr<PGconn, PgConnDeleter> conn(raw);
   if (PQstatus(raw) != CONNECTION_OK) {
