@@ -73,49 +73,49 @@ StoreUnits ScanRunner::units_for(const ScanJob& job) const {
                     settings_.api.worker_lease, tuning_.hand_back ? &stopping_ : nullptr);
 }
 
-void ScanRunner::record_end(const ScanJob& job, ScanSummary& summary, const std::string& domain_id,
-                            const OutcomeHook& with_outcome) {
+std::optional<std::string> ScanRunner::end_job(
+    const ScanJob& job, ScanSummary& summary, const std::string& what,
+    const std::function<void(db::Transaction&)>& end, const OutcomeHook& with_outcome) {
   try {
-    db::Retrying(engine_, retry_, "recording the end of job " + job.job_id)
-        .write([&](db::Transaction& tx) {
-          if (!domain_id.empty()) store::update_domain_scan_totals(tx, domain_id);
-          store::finish_job(tx, job.claim,
-                            summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
-                            summary.to_json().dump(),
-                            summary.failed ? std::optional(summary.error) : std::nullopt);
-          if (with_outcome) with_outcome(tx, summary);
-        });
+    db::Retrying(engine_, retry_, what + " " + job.job_id).write([&](db::Transaction& tx) {
+      end(tx);
+      if (with_outcome) with_outcome(tx, summary);
+    });
     summary.outcome_recorded = true;
   } catch (const store::ClaimLost& e) {
     spdlog::warn("job {}: {}", job.job_id, e.what());
     summary.claim_lost = true;
   } catch (const std::exception& e) {
     // The lease runs out and another process runs the job again (its writes are upserts).
-    spdlog::error("job {}: could not record the outcome: {}", job.job_id, e.what());
-    if (!summary.failed) {
-      summary.failed = true;
-      summary.error = std::string("could not record the outcome: ") + e.what();
-    }
+    spdlog::error("job {}: {} failed: {}", job.job_id, what, e.what());
+    return e.what();
+  }
+  return std::nullopt;
+}
+
+void ScanRunner::record_end(const ScanJob& job, ScanSummary& summary, const std::string& domain_id,
+                            const OutcomeHook& with_outcome) {
+  const auto error = end_job(
+      job, summary, "recording the end of job",
+      [&](db::Transaction& tx) {
+        if (!domain_id.empty()) store::update_domain_scan_totals(tx, domain_id);
+        store::finish_job(tx, job.claim,
+                          summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
+                          summary.to_json().dump(),
+                          summary.failed ? std::optional(summary.error) : std::nullopt);
+      },
+      with_outcome);
+  if (error && !summary.failed) {
+    summary.failed = true;
+    summary.error = "could not record the outcome: " + *error;
   }
 }
 
 void ScanRunner::return_to_queue(const ScanJob& job, ScanSummary& summary,
                                  const OutcomeHook& with_outcome) {
   summary.handed_back = true;
-  try {
-    db::Retrying(engine_, retry_, "handing job " + job.job_id + " back")
-        .write([&](db::Transaction& tx) {
-          store::hand_back_job(tx, job.claim);
-          if (with_outcome) with_outcome(tx, summary);
-        });
-    summary.outcome_recorded = true;
-  } catch (const store::ClaimLost& e) {
-    spdlog::warn("job {}: {}", job.job_id, e.what());
-    summary.claim_lost = true;
-  } catch (const std::exception& e) {
-    // The lease runs out instead and another worker takes the job.
-    spdlog::warn("job {}: could not hand the job back: {}", job.job_id, e.what());
-  }
+  end_job(job, summary, "handing back job",
+          [&](db::Transaction& tx) { store::hand_back_job(tx, job.claim); }, with_outcome);
 }
 
 ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,

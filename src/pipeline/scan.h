@@ -108,8 +108,13 @@ class ScanRunner {
  private:
   // The write path of one job: units fenced by its claim, retried by the runner's policy.
   StoreUnits units_for(const ScanJob& job) const;
-  // Records the job's end (and the hook's writes) in one unit; sets outcome_recorded or
-  // claim_lost.
+  // Runs `end` (which ends the job's claim) and the hook in one unit, retried by the policy;
+  // sets outcome_recorded or claim_lost. Returns the error when it could not be stored.
+  std::optional<std::string> end_job(const ScanJob& job, ScanSummary& summary,
+                                     const std::string& what,
+                                     const std::function<void(db::Transaction&)>& end,
+                                     const OutcomeHook& with_outcome);
+  // The job's end (complete or failed) with the hook's writes.
   void record_end(const ScanJob& job, ScanSummary& summary, const std::string& domain_id,
                   const OutcomeHook& with_outcome);
   void return_to_queue(const ScanJob& job, ScanSummary& summary, const OutcomeHook& with_outcome);
