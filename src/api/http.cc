@@ -127,16 +127,35 @@ ApiError::ApiError(int status, std::string message, nlohmann::json detail)
       message_(std::move(message)),
       detail_(std::move(detail)) {}
 
-Response error_response(int status, std::string_view message, const nlohmann::json& detail) {
+namespace {
+
+Response envelope(int status, std::string_view message, const nlohmann::json& detail) {
   return Response::json(status, {{"error", true},
                                  {"message", message},
                                  {"detail", detail.is_null() ? nlohmann::json(message) : detail},
                                  {"status_code", status}});
 }
 
+// A 503 says when to try again (RFC 9110 15.6.4), so clients and load balancers back off
+// instead of hammering a process whose database is away.
+void add_retry_after(Response& response, std::optional<int> seconds) {
+  if (response.status != 503 || response.header("Retry-After")) return;
+  response.headers.emplace_back("Retry-After",
+                                std::to_string(seconds.value_or(kRetryAfterUnavailable)));
+}
+
+}  // namespace
+
+Response error_response(int status, std::string_view message, const nlohmann::json& detail) {
+  Response response = envelope(status, message, detail);
+  add_retry_after(response, std::nullopt);
+  return response;
+}
+
 Response error_response(const ApiError& error) {
-  Response response = error_response(error.status(), error.message(), error.detail());
+  Response response = envelope(error.status(), error.message(), error.detail());
   for (const auto& header : error.headers) response.headers.push_back(header);
+  add_retry_after(response, error.retry_after);
   return response;
 }
 

@@ -72,6 +72,12 @@ struct Response {
   void set_header(std::string_view name, std::string value);
 };
 
+// Retry-After (seconds) of the API's 503s, by cause (docs/api.md, "Retry-After"). Every 503
+// carries one: error_response() adds it.
+inline constexpr int kRetryAfterBusy = 1;         // pool timeout: connections free up in moments
+inline constexpr int kRetryAfterNotReady = 2;     // /readyz, and routes while serve starts
+inline constexpr int kRetryAfterUnavailable = 5;  // database unreachable; any other 503
+
 // The one exception type of the API layer: handlers throw it and the pipeline turns it into
 // {"error": true, "message", "detail", "status_code"}. `detail` defaults to the message.
 class ApiError : public std::runtime_error {
@@ -82,6 +88,8 @@ class ApiError : public std::runtime_error {
   const nlohmann::json& detail() const { return detail_; }
   // Extra response headers (e.g. WWW-Authenticate on 401).
   std::vector<std::pair<std::string, std::string>> headers;
+  // Retry-After of a 503 (seconds); kRetryAfterUnavailable when unset.
+  std::optional<int> retry_after;
 
  private:
   int status_;
@@ -89,7 +97,8 @@ class ApiError : public std::runtime_error {
   nlohmann::json detail_;
 };
 
-// The error envelope of api.md item 9 for `status`. A null `detail` repeats the message.
+// The error envelope of api.md item 9 for `status`. A null `detail` repeats the message. A 503
+// also gets `Retry-After` (the error's retry_after, else kRetryAfterUnavailable).
 Response error_response(int status, std::string_view message, const nlohmann::json& detail = nullptr);
 Response error_response(const ApiError& error);
 

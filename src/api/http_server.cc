@@ -48,7 +48,8 @@ class Session;
 struct HttpServer::Impl {
   Impl(ServerOptions opts, const Router& router)
       : options(std::move(opts)),
-        pipeline(router, Authenticator(options.auth, options.clock), CorsPolicy(options.cors_origins)),
+        pipeline(router, Authenticator(options.auth, options.clock),
+                 CorsPolicy(options.cors_origins), options.database_gate),
         workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
         accept_strand(net::make_strand(ioc)),
         acceptor(accept_strand),

@@ -30,6 +30,9 @@ struct ServerOptions {
   AuthSettings auth;
   std::string cors_origins = "*";
   Authenticator::Clock clock;  // JWT time; the system clock when empty
+  // Routes that use the database answer 503 while this names a reason (RequestPipeline);
+  // empty: always open.
+  DatabaseGate database_gate;
 
   // Limits, auth and CORS from the settings (API_MAX_*, JWT_SECRET_KEY, API_KEYS, CORS_ORIGINS).
   static ServerOptions from_settings(const config::ApiSettings& api, std::string host,

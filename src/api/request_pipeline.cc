@@ -8,8 +8,12 @@ bool requires_credentials(std::string_view path) {
   return path == "/api/v3" || path.starts_with("/api/v3/");
 }
 
-RequestPipeline::RequestPipeline(const Router& router, Authenticator authenticator, CorsPolicy cors)
-    : router_(router), authenticator_(std::move(authenticator)), cors_(std::move(cors)) {}
+RequestPipeline::RequestPipeline(const Router& router, Authenticator authenticator, CorsPolicy cors,
+                                 DatabaseGate database_gate)
+    : router_(router),
+      authenticator_(std::move(authenticator)),
+      cors_(std::move(cors)),
+      database_gate_(std::move(database_gate)) {}
 
 Response RequestPipeline::route(Request& request) const {
   if (CorsPolicy::is_preflight(request)) return cors_.preflight(request);
@@ -18,6 +22,15 @@ Response RequestPipeline::route(Request& request) const {
       match.kind == Router::Match::Kind::kFound && match.route->options.auth_required;
   if (route_wants_auth || requires_credentials(request.path)) {
     request.principal = authenticator_.authenticate(request.headers);
+  }
+  // After auth, so an anonymous caller learns nothing more than a 401 while the gate is shut.
+  if (database_gate_ && match.kind == Router::Match::Kind::kFound &&
+      match.route->options.uses_database) {
+    if (auto reason = database_gate_()) {
+      ApiError not_ready(503, "Service not ready", *reason);
+      not_ready.retry_after = kRetryAfterNotReady;
+      throw not_ready;
+    }
   }
   return Router::dispatch(request, std::move(match));
 }

@@ -1,8 +1,9 @@
 #pragma once
 // What happens to every request between the wire and a route handler, Beast-free so it can be
 // tested without a socket: CORS preflight, auth (every /api/v3 path, and routes that ask for
-// it), routing (404/405), errors to the JSON envelope (unhandled exceptions -> logged 500),
-// then Cache-Control and CORS headers on every response.
+// it), routing (404/405), the database gate (routes that use the database answer 503 while it
+// is closed), errors to the JSON envelope (unhandled exceptions -> logged 500), then
+// Cache-Control and CORS headers on every response.
 #include <string_view>
 
 #include "api/auth.h"
@@ -21,7 +22,9 @@ bool requires_credentials(std::string_view path);
 
 class RequestPipeline {
  public:
-  RequestPipeline(const Router& router, Authenticator authenticator, CorsPolicy cors);
+  // An empty `database_gate` is always open.
+  RequestPipeline(const Router& router, Authenticator authenticator, CorsPolicy cors,
+                  DatabaseGate database_gate = {});
 
   // The response to `request`; never throws.
   Response handle(Request& request) const;
@@ -36,6 +39,7 @@ class RequestPipeline {
   const Router& router_;
   Authenticator authenticator_;
   CorsPolicy cors_;
+  DatabaseGate database_gate_;
 };
 
 }  // namespace scrapersky::api

@@ -4,6 +4,7 @@
 // redirect); an exact segment beats a `{param}` at the same position.
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,8 +18,16 @@ using Handler = std::function<Response(Request&)>;
 struct RouteOptions {
   // Every /api/v3 route requires credentials (api.md, Auth); Router::add refuses false there.
   bool auth_required = true;
+  // The handler reads or writes the database, so it is held back (503 "Service not ready")
+  // while the server's DatabaseGate says the database may not be used yet.
+  bool uses_database = true;
   std::string summary;  // for the OpenAPI document
 };
+
+// Whether the database may be used yet: nullopt when it may, otherwise why not ("waiting for
+// the database"). `serve` listens before its database is ready and opens the gate once
+// db::wait_for_schema has succeeded.
+using DatabaseGate = std::function<std::optional<std::string>()>;
 
 // A registered route, as listed by Router::routes() (for OpenAPI).
 struct RouteInfo {

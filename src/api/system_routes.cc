@@ -16,7 +16,7 @@ std::string lower(std::string text) {
 void add_health_route(Router& router) {
   router.add("GET", "/healthz",
              [](Request&) { return Response::json(200, {{"status", "ok"}}); },
-             {.auth_required = false, .summary = "Process is up"});
+             {.auth_required = false, .uses_database = false, .summary = "Process is up"});
 }
 
 void add_readiness_route(Router& router, ReadinessCheck check) {
@@ -24,7 +24,9 @@ void add_readiness_route(Router& router, ReadinessCheck check) {
       "GET", "/readyz",
       [check = std::move(check)](Request&) {
         if (auto problem = check()) {
-          return error_response(503, "Service not ready", *problem);
+          ApiError not_ready(503, "Service not ready", *problem);
+          not_ready.retry_after = kRetryAfterNotReady;
+          return error_response(not_ready);
         }
         return Response::json(200, {{"status", "ready"}});
       },
@@ -47,7 +49,7 @@ void add_openapi_route(Router& router, std::string title, std::string version) {
       [source, title = std::move(title), version = std::move(version)](Request&) {
         return Response::json(200, build_openapi(source->routes(), title, version));
       },
-      {.auth_required = false, .summary = "This OpenAPI document"});
+      {.auth_required = false, .uses_database = false, .summary = "This OpenAPI document"});
 }
 
 nlohmann::json build_openapi(const std::vector<RouteInfo>& routes, const std::string& title,

@@ -13,10 +13,12 @@
 
 namespace scrapersky::api {
 
-// GET /healthz -> 200 {"status":"ok"}; touches nothing.
+// GET /healthz -> 200 {"status":"ok"}; touches nothing, so it answers while the database
+// gate is shut.
 void add_health_route(Router& router);
 
-// GET /readyz -> 200 {"status":"ready"}, or 503 with the reason `check` returns.
+// GET /readyz -> 200 {"status":"ready"}, or 503 "Service not ready" (Retry-After
+// kRetryAfterNotReady) with the reason `check` returns, or the database gate's reason.
 using ReadinessCheck = std::function<std::optional<std::string>()>;  // nullopt: ready
 void add_readiness_route(Router& router, ReadinessCheck check);
 

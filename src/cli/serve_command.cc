@@ -1,9 +1,12 @@
 // `scrapersky serve [--host H] [--port P] [--no-workers]` (spec/cli.md, spec/api.md): the
 // ScraperSky v3 HTTP API plus, unless --no-workers, the background workers in-process.
-// SIGTERM/SIGINT: stop accepting at once, finish in-flight requests, hand claimed work back,
-// close the pool, exit within 10 s.
+// Listens first, then waits for the database (docs/workers.md, "Starting before the
+// database"), then starts the workers. SIGTERM/SIGINT: stop accepting at once, finish
+// in-flight requests, hand claimed work back, close the pool, exit within 10 s.
+#include <atomic>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -12,7 +15,7 @@
 #include "api/routes/v3_routes.h"
 #include "cli/commands.h"
 #include "cli/process.h"
-#include "db/migrations/migrations.h"
+#include "db/availability.h"
 #include "jobs/worker_pool.h"
 #include "version.h"
 
@@ -45,7 +48,13 @@ int run_serve(const ServeOptions& options) {
   }
 
   auto engine = db::Engine::create(settings);
-  db::ensure_schema(*engine);
+  // Shut until the schema is confirmed: routes that use the database answer 503 "Service not
+  // ready" meanwhile, so a request never meets a database that is away or not yet migrated.
+  std::atomic<bool> database_ready{false};
+  server_options.database_gate = [&database_ready]() -> std::optional<std::string> {
+    if (database_ready) return std::nullopt;
+    return std::string("waiting for the database");
+  };
 
   std::unique_ptr<jobs::WorkerPool> workers;
   if (!options.no_workers) {
@@ -64,12 +73,20 @@ int run_serve(const ServeOptions& options) {
   const auto port = server.start();
   spdlog::info("serve: listening on {}:{} ({}; database {})", options.host, port,
                workers ? "with workers" : "no workers", engine->masked_url());
+  std::atomic<bool> stopping{false};
   InterruptWatch interrupt([&] {
+    stopping = true;
     spdlog::info("serve: stopping (in-flight requests finish, claimed work is handed back)");
     server.request_stop();
     if (workers) workers->request_stop();
   });
-  if (workers) workers->start();
+  if (!db::wait_for_schema(*engine, stopping)) {
+    server.wait();
+    spdlog::info("serve: stopped before the database was available");
+    return kExitOk;
+  }
+  database_ready = true;
+  if (workers && !stopping) workers->start();
   server.wait();
   if (workers) {
     workers->request_stop();

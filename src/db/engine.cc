@@ -64,12 +64,15 @@ std::string sqlite_path(std::string_view url) {
 void Transaction::check_usable() const {
   if (finished_) throw TransactionFailed("25000", "the unit of work has already ended");
   if (first_error_) {
-    throw TransactionFailed("25P02", "transaction failed earlier: " + *first_error_);
+    throw TransactionFailed("25P02", "transaction failed earlier: " + *first_error_,
+                            first_error_state_);
   }
 }
 
 void Transaction::record_failure(const Error& error) {
-  if (!first_error_) first_error_ = error.what();
+  if (first_error_) return;
+  first_error_ = error.what();
+  first_error_state_ = error.sqlstate();
 }
 
 Result Transaction::exec(std::string_view sql, std::span<const Value> params) {
@@ -124,6 +127,7 @@ Result Transaction::run_single_read(std::string_view sql, std::span<const Value>
     const auto replace = std::move(replace_connection_);
     replace_connection_ = nullptr;
     first_error_.reset();
+    first_error_state_.clear();
     connection_ = nullptr;  // the lost one is gone with its lease
     try {
       connection_ = replace();
@@ -193,8 +197,9 @@ void UnitOfWork::commit() {
   if (done_) throw CommitFailed("25000", "commit failed: the unit of work has already ended");
   if (tx_.first_error_) {
     const std::string first = *tx_.first_error_;
+    const std::string cause = tx_.first_error_state_;
     rollback();
-    throw CommitFailed("25P02", "commit failed: transaction failed earlier: " + first);
+    throw CommitFailed("25P02", "commit failed: transaction failed earlier: " + first, cause);
   }
   try {
     if (!tx_.single_read_) tx_.connection_->commit();  // a single read committed by itself

@@ -72,6 +72,7 @@ class Transaction {
   bool echo_;
   bool finished_ = false;
   std::optional<std::string> first_error_;
+  std::string first_error_state_;  // its SQLSTATE: the cause of later refusals
   // A single-statement read unit (Session::begin_single_read): one SELECT, no BEGIN; a lost
   // connection is replaced once through `replace_connection_` and the SELECT run again.
   bool single_read_ = false;

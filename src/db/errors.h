@@ -10,19 +10,32 @@ namespace scrapersky::db {
 
 class Error : public std::runtime_error {
  public:
-  Error(std::string sqlstate, const std::string& message)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  Error(std::string sqlstate, const std::string& message, std::string cause_sqlstate = {})
+      : std::runtime_error(message),
+        sqlstate_(std::move(sqlstate)),
+        cause_sqlstate_(std::move(cause_sqlstate)) {}
   // Five characters ("23505"), or empty when the failure has no SQL meaning (pool timeout).
   const std::string& sqlstate() const { return sqlstate_; }
+  // For a unit of work refused because an earlier statement failed (TransactionFailed,
+  // CommitFailed "25P02"): that statement's SQLSTATE, so callers can still tell a lost
+  // connection (class 08) from a constraint violation. Empty otherwise.
+  const std::string& cause_sqlstate() const { return cause_sqlstate_; }
 
  private:
   std::string sqlstate_;
+  std::string cause_sqlstate_;
 };
 
 // Class 08: connecting failed, or the connection was lost during a statement. The message
 // names host and port (or the SQLite path), never the password.
 class ConnectionError : public Error {
   using Error::Error;
+};
+
+// A background writer's retry budget (db::RetryPolicy) ran out while the database stayed
+// unreachable. The message names what was being done, for how long, and the last error.
+class RetryBudgetExhausted : public ConnectionError {
+  using ConnectionError::ConnectionError;
 };
 
 // No connection became free within pool_timeout. The message is SQLAlchemy's:

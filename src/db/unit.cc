@@ -10,11 +10,6 @@
 namespace scrapersky::db {
 namespace {
 
-bool connection_gone(std::string_view sqlstate) {
-  return sqlstate.substr(0, 2) == "08" || sqlstate == "57P01" || sqlstate == "57P02" ||
-         sqlstate == "57P03";
-}
-
 // Full jitter on the upper half: processes that lost the database together do not all come
 // back in the same millisecond.
 std::chrono::milliseconds jittered(std::chrono::milliseconds delay) {
@@ -29,20 +24,6 @@ RetryPolicy RetryPolicy::from_settings(const config::Settings& settings) {
   RetryPolicy policy;
   policy.budget = settings.pool.retry_budget;
   return policy;
-}
-
-bool is_transient(const Error& error) {
-  if (dynamic_cast<const RetryBudgetExhausted*>(&error) != nullptr) return false;
-  if (dynamic_cast<const ConnectionError*>(&error) != nullptr ||
-      dynamic_cast<const PoolTimeout*>(&error) != nullptr ||
-      dynamic_cast<const SerializationError*>(&error) != nullptr) {
-    return true;
-  }
-  const std::string& state = error.sqlstate();
-  if (dynamic_cast<const CommitFailed*>(&error) != nullptr) {
-    return connection_gone(state) || state == "40001" || state == "40P01";
-  }
-  return connection_gone(state);
 }
 
 std::chrono::milliseconds Retrying::back_off(const Error& error,

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "config/settings.h"
+#include "db/availability.h"
 #include "db/engine.h"
 #include "db/errors.h"
 
@@ -33,17 +34,6 @@ struct RetryPolicy {
   std::chrono::milliseconds max_delay{3'000};
 
   static RetryPolicy from_settings(const config::Settings& settings);
-};
-
-// Failures that say nothing about the work itself and may pass: a lost or refused connection
-// (class 08, admin shutdown 57P01, cannot-connect-now 57P03), a pool timeout, a serialization
-// failure or deadlock (40001/40P01), a COMMIT that got no answer.
-bool is_transient(const Error& error);
-
-// Thrown by Retrying when the budget ran out on transient failures: the database stayed
-// unavailable. The message names what was being done, for how long, and the last error.
-class RetryBudgetExhausted : public ConnectionError {
-  using ConnectionError::ConnectionError;
 };
 
 // Runs `work(tx)` in a read unit (Session::begin_read) and returns its result.
@@ -78,7 +68,7 @@ auto write_unit(Engine& engine, F&& work) {
   }
 }
 
-// Runs units of work under a RetryPolicy: a transient failure is retried in a fresh unit after
+// Runs units of work under a RetryPolicy: a transient failure (db::is_transient) is retried in a fresh unit after
 // an exponential back-off until the budget is spent (then RetryBudgetExhausted); any other
 // failure is thrown at once. `cancel` (optional) ends the waiting early: the last error is
 // thrown as it is. The work of a unit must be safe to run again: it was rolled back, or (a

@@ -157,5 +157,77 @@ TEST(SystemRoutes, ReadinessAndMetricsUseTheirCallbacks) {
   EXPECT_EQ(response.header("Content-Type").value_or("").substr(0, 10), "text/plain");
 }
 
+TEST(ErrorResponse, Every503CarriesRetryAfterAndOtherStatusesDoNot) {
+  EXPECT_EQ(error_response(503, "Service unavailable").header("Retry-After").value_or(""),
+            std::to_string(kRetryAfterUnavailable));
+  ApiError busy(503, "Database busy");
+  busy.retry_after = kRetryAfterBusy;
+  EXPECT_EQ(error_response(busy).header("Retry-After").value_or(""), "1");
+  EXPECT_FALSE(error_response(404, "Not Found").header("Retry-After"));
+  ApiError not_found(404, "Not Found");
+  not_found.retry_after = 3;  // only a 503 says when to come back
+  EXPECT_FALSE(error_response(not_found).header("Retry-After"));
+}
+
+TEST(SystemRoutes, NotReadyIs503WithRetryAfter) {
+  Router router;
+  add_readiness_route(router, []() -> std::optional<std::string> { return "database: gone"; });
+  const RequestPipeline pipeline(router, Authenticator(AuthSettings{"", {"k"}, "authenticated"}),
+                                 CorsPolicy());
+  Request request;
+  request.method = "GET";
+  request.set_target("/readyz");
+  const auto response = pipeline.handle(request);
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(response.header("Retry-After").value_or(""), std::to_string(kRetryAfterNotReady));
+}
+
+// `serve` listens before its database is reachable: until the gate opens, routes that use the
+// database answer 503 with the gate's reason, and /healthz and /openapi.json answer as always.
+class DatabaseGateTest : public PipelineTest {
+ protected:
+  DatabaseGateTest() {
+    add_readiness_route(router, []() -> std::optional<std::string> { return std::nullopt; });
+  }
+  std::optional<std::string> reason = "waiting for the database";
+  RequestPipeline gated{router, Authenticator(AuthSettings{"", {"secret-key"}, "authenticated"}),
+                        CorsPolicy(), [this] { return reason; }};
+  Response gated_call(std::string_view target,
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request request;
+    request.method = "GET";
+    request.set_target(target);
+    for (const auto& [k, v] : headers) request.headers.add(k, v);
+    return gated.handle(request);
+  }
+};
+
+TEST_F(DatabaseGateTest, RoutesThatUseTheDatabaseAnswer503WithTheReasonWhileTheGateIsShut) {
+  const auto response = gated_call("/api/v3/things/1", {{"X-API-Key", "secret-key"}});
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(json::parse(response.body), json({{"error", true},
+                                              {"message", "Service not ready"},
+                                              {"detail", "waiting for the database"},
+                                              {"status_code", 503}}));
+  EXPECT_EQ(response.header("Retry-After").value_or(""), std::to_string(kRetryAfterNotReady));
+  const auto ready = gated_call("/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(json::parse(ready.body)["detail"], "waiting for the database");
+  EXPECT_EQ(ready.header("Retry-After").value_or(""), std::to_string(kRetryAfterNotReady));
+}
+
+TEST_F(DatabaseGateTest, HealthAndOpenApiAnswerAndAnonymousCallersStillGet401) {
+  EXPECT_EQ(gated_call("/healthz").status, 200);
+  EXPECT_EQ(gated_call("/openapi.json").status, 200);
+  EXPECT_EQ(gated_call("/api/v3/things/1").status, 401);
+  EXPECT_EQ(gated_call("/api/v3/nowhere", {{"X-API-Key", "secret-key"}}).status, 404);
+}
+
+TEST_F(DatabaseGateTest, AnOpenGateLetsEveryRouteRun) {
+  reason.reset();
+  EXPECT_EQ(gated_call("/api/v3/things/1", {{"X-API-Key", "secret-key"}}).status, 200);
+  EXPECT_EQ(gated_call("/readyz").status, 200);
+}
+
 }  // namespace
 }  // namespace scrapersky::api

@@ -81,7 +81,13 @@ void add_operational_routes(Router& router, db::Engine& engine, std::string vers
     }
   });
   add_metrics_route(router, [e, extra = std::move(extra_metrics)] {
-    std::string out = render_metrics(*e);
+    std::string out;
+    try {
+      out = render_metrics(*e);
+    } catch (const db::Error& error) {
+      if (auto unavailable = database_unavailable(error)) throw *unavailable;
+      throw;
+    }
     if (extra) out += extra();
     return out;
   });

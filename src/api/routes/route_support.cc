@@ -1,5 +1,7 @@
 #include "api/routes/route_support.h"
 
+#include "db/availability.h"
+
 namespace scrapersky::api::routes {
 
 std::optional<std::string> caller_id(const Request& request) {
@@ -33,14 +35,27 @@ Response bulk_update_response(std::int64_t updated_count, std::int64_t queued_co
 
 namespace scrapersky::api::routes {
 
+std::optional<ApiError> database_unavailable(const db::Error& error) {
+  if (dynamic_cast<const db::PoolTimeout*>(&error) != nullptr) {
+    ApiError busy(503, "Database busy", "No database connection became free in time");
+    busy.retry_after = kRetryAfterBusy;
+    return busy;
+  }
+  if (db::is_connection_failure(error)) {
+    ApiError unavailable(503, "Database unavailable", "The database connection failed");
+    unavailable.retry_after = kRetryAfterUnavailable;
+    return unavailable;
+  }
+  return std::nullopt;
+}
+
 std::function<Response(Request&)> with_db_errors(std::function<Response(Request&)> handler) {
   return [handler = std::move(handler)](Request& request) {
     try {
       return handler(request);
-    } catch (const db::PoolTimeout&) {
-      throw ApiError(503, "Database busy", "No database connection became free in time");
-    } catch (const db::ConnectionError&) {
-      throw ApiError(503, "Database unavailable", "The database connection failed");
+    } catch (const db::Error& error) {
+      if (auto unavailable = database_unavailable(error)) throw *unavailable;
+      throw;
     }
   };
 }

@@ -54,8 +54,14 @@ Response bulk_update_response(std::int64_t updated_count, std::int64_t queued_co
 
 namespace scrapersky::api::routes {
 
-// Wraps a handler so that database unavailability (pool timeout, lost connection) answers 503
-// with the envelope instead of a 500; every other error passes through unchanged.
+// The 503 for a database that is busy (PoolTimeout: "Database busy", Retry-After
+// kRetryAfterBusy) or unreachable (db::is_connection_failure: a lost connection, class 08,
+// 57P01/57P03, a commit that failed because of one: "Database unavailable", Retry-After
+// kRetryAfterUnavailable); nullopt for any other error.
+std::optional<ApiError> database_unavailable(const db::Error& error);
+
+// Wraps a handler so that database unavailability answers 503 (database_unavailable) instead
+// of a 500; every other error passes through unchanged.
 std::function<Response(Request&)> with_db_errors(std::function<Response(Request&)> handler);
 
 }  // namespace scrapersky::api::routes

@@ -166,6 +166,13 @@ class PgConnection final : public Connection {
 
   void commit() override {
     const auto status = PQtransactionStatus(conn_.get());
+    // COMMIT never left: the server rolled the transaction back when the link broke. Class 08
+    // says so, so the caller can answer "database unavailable" rather than a failure of its own.
+    if (broken()) {
+      throw CommitFailed("08006", fmt::format("commit failed: connection to PostgreSQL at {}:{} "
+                                              "was lost before COMMIT (nothing was kept)",
+                                              PQhost(conn_.get()), PQport(conn_.get())));
+    }
     if (status != PQTRANS_INTRANS) {
       rollback_quietly();
       throw CommitFailed(status == PQTRANS_INERROR ? "25P02" : "25000",

@@ -48,8 +48,14 @@ class ServeProcess {
       ::waitpid(pid_, nullptr, 0);
     }
   }
+  // Ready is /readyz 200, not an open port: serve listens before its database is ready.
   bool wait_ready() {
-    return eventually([&] { return api::testing::can_connect(port_); }, 20s);
+    return eventually(
+        [&] {
+          return api::testing::can_connect(port_) &&
+                 api::testing::http_request(port_, "GET", "/readyz").status == 200;
+        },
+        20s);
   }
   // SIGTERM and the exit status, or -1 when it did not exit within `limit`.
   int terminate(std::chrono::milliseconds limit) {

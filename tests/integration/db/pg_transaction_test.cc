@@ -2,6 +2,7 @@
 // commit is checked, nothing commits implicitly, results are UTC, the bulk API escapes.
 #include <gtest/gtest.h>
 
+#include "db/availability.h"
 #include "pg_helpers.h"
 #include "support/pg_env.h"
 
@@ -122,6 +123,42 @@ TEST_F(PostgresUnitOfWork, ErrorsCarryTheirSqlstateClass) {
     auto uow = s.begin();
     EXPECT_THROW(uow.tx().exec("SELECT CAST($1 AS integer)", {"not a number"}), DataError);
   }
+}
+
+// A connection lost inside a unit of work must read as "database unavailable" wherever it
+// surfaces, also when the caller carried on to commit().
+TEST_F(PostgresUnitOfWork, ACommitAfterTheConnectionWasLostIsAConnectionFailure) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  auto s = engine_->session();
+  auto uow = s.begin();
+  uow.tx().exec("INSERT INTO " + table_ + " VALUES ($1, $2)", {1, "lost"});
+  EXPECT_THROW(uow.tx().exec("SELECT pg_terminate_backend(pg_backend_pid())"), ConnectionError);
+  try {
+    uow.commit();
+    FAIL() << "committed on a lost connection";
+  } catch (const CommitFailed& e) {
+    EXPECT_TRUE(is_connection_failure(e)) << e.sqlstate() << " / " << e.cause_sqlstate();
+  }
+  EXPECT_EQ(count(), 0);
+}
+
+TEST_F(PostgresUnitOfWork, ABackendTerminatedBeforeCommitIsAConnectionFailure) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  auto observer = tagged_engine(url, unique_name("observer"));
+  auto s = engine_->session();
+  auto uow = s.begin();
+  const auto pid = uow.tx().exec("SELECT pg_backend_pid()").front().get<std::int64_t>(0);
+  uow.tx().exec("INSERT INTO " + table_ + " VALUES ($1, $2)", {1, "terminated"});
+  run(*observer, "SELECT pg_terminate_backend($1::integer)", {pid});
+  try {
+    uow.commit();
+    FAIL() << "committed on a terminated backend";
+  } catch (const Error& e) {
+    EXPECT_TRUE(is_connection_failure(e)) << e.sqlstate() << ": " << e.what();
+  }
+  EXPECT_EQ(count(), 0);
 }
 
 TEST(PostgresConnect, ErrorNamesHostAndPortButNeverThePassword) {
