@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs packages, builds, starts a throwaway
-# PostgreSQL + PgBouncer, runs every test (unit, PostgreSQL/PgBouncer, fixture sites), the architecture
-# check and the fuzzers for a short fixed time, then stops the servers it started.
+# PostgreSQL + PgBouncer, runs every test (unit, PostgreSQL/PgBouncer, fixture sites), the fault suite,
+# the architecture check and the fuzzers for a short fixed time, then stops the servers it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,6 +22,17 @@ set +e
 ctest_status=${PIPESTATUS[0]}
 set -e
 [ "$ctest_status" -eq 0 ] || status=1
+
+# The standing fault suite (tests/faults/README.md): its own PostgreSQL + PgBouncer, fixture sites,
+# network namespaces and a tmpfs; restarts, kill -9, a cut-off host, a full disk, 1,000 idle
+# connections, oversized requests. At most 8 minutes.
+if [ "${FAULTS:-1}" = 1 ]; then
+  if python3 tests/faults/run.py --build build; then
+    echo "fault suite passed"
+  else
+    echo "fault suite failed"; status=1
+  fi
+fi
 
 # The pure-logic and loopback suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
 if [ "${SANITIZE:-1}" = 1 ]; then
