@@ -1386,10 +1386,16 @@ class Rig:
             time.sleep(step)
         return False
 
-    def mid_work(self, min_urls: int = 1) -> bool:
+    def mid_work(self, all_pipelines: bool = False) -> bool:
+        """Some URLs or pages stored and work claimed; with all_pipelines: URLs and pages stored
+        and a scan, a domain analysis and an import all in progress."""
         _, claims, sig = self.watch.latest()
-        return bool(sig) and (sig["urls"] >= min_urls or sig["pages"] > 0) and \
-            any(c["c"] for c in claims)
+        if not sig:
+            return False
+        if not all_pipelines:
+            return (sig["urls"] > 0 or sig["pages"] > 0) and any(c["c"] for c in claims)
+        kinds = {c["k"] for c in claims if c["c"]}
+        return sig["urls"] > 0 and sig["pages"] > 0 and kinds >= {"job", "domain", "file"}
 
     def all_done(self) -> bool:
         try:

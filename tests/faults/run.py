@@ -64,8 +64,9 @@ def enqueue_all(rig: Rig) -> None:
 
 
 def wait_mid_work(rig: Rig, result: Result, timeout: float = 25) -> None:
-    if not rig.wait_for(lambda: rig.mid_work(), timeout):
-        result.notes.append("fault injected before any URL was stored (work slower than planned)")
+    """Until URLs and pages are stored and each pipeline has an item in progress."""
+    if not rig.wait_for(lambda: rig.mid_work(all_pipelines=True), timeout):
+        result.notes.append("the fault came before every pipeline was mid-work (slower than planned)")
 
 
 # --------------------------------------------------------------------------- scenarios
