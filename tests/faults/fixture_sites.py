@@ -20,7 +20,7 @@ back to http:// at once.
 Run as a program (the suite does, also inside a network namespace):
   fixture_sites.py --host 127.0.0.1 --spec-file sites.json
 prints one JSON line {"ready": true, "ports": {"<name>": port, ...}} once every site listens,
-then serves until SIGTERM/SIGINT.
+then {"rendered": true} once every site's files are generated, and serves until SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
@@ -267,6 +267,14 @@ def serve(host: str, specs: List[SiteSpec], ready_out=sys.stdout) -> None:
         sel.register(s, selectors.EVENT_READ, site)
     print(json.dumps({"ready": True, "ports": {site.spec.name: site.port for site in sites}}),
           file=ready_out, flush=True)
+
+    # Render every site now, in order, so that generating (CPU-bound, under the GIL) does not
+    # stall the responses of other sites later; a request for a site not rendered yet renders it.
+    def render_all():
+        for site in sites:
+            site.files()
+        print(json.dumps({"rendered": True}), file=ready_out, flush=True)
+    threading.Thread(target=render_all, daemon=True).start()
     while not stop.is_set():
         for key, _ in sel.select(timeout=0.5):
             site = key.data

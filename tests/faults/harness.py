@@ -194,7 +194,7 @@ class Suite:
         env = dict(self.base_env)
         env.update({
             "DATABASE_URL": database_url,
-            "WORKER_LEASE_SECONDS": str(LEASE_SECONDS),
+            "WORKER_LEASE_SECONDS": str(LEASE_SECONDS),  # a Rig may override it
             "WORKER_POLL_INTERVAL": str(POLL_INTERVAL),
             "SCRAPERSKY_ALLOW_PRIVATE_TARGETS": "1",
             "API_KEYS": API_KEY,
@@ -617,7 +617,7 @@ class Sites:
     """A fixture_sites.py process serving `specs` on `host` (optionally inside a netns)."""
 
     def __init__(self, suite: Suite, workdir: Path, specs: List[SiteSpec], host: str = "127.0.0.1",
-                 netns: Optional[str] = None, name: str = "sites"):
+                 netns: Optional[str] = None, name: str = "sites", wait_rendered: bool = True):
         self.specs = {s.name: s for s in specs}
         self.host = host
         spec_file = workdir / f"{name}.json"
@@ -636,6 +636,9 @@ class Sites:
             time.sleep(0.05)
         if not self.ports:
             raise RuntimeError("fixture sites did not start")
+        if wait_rendered:  # generated before any work starts: no generation during a scenario
+            while time.monotonic() < deadline + 60 and '"rendered"' not in self.proc.text():
+                time.sleep(0.05)
         self._expected: Dict[str, Dict[str, List[str]]] = {}
 
     def origin(self, name: str) -> str:
@@ -1317,8 +1320,9 @@ class Rig:
                  sites_host: str = "127.0.0.1", sites_netns: Optional[str] = None,
                  serve_host: str = "127.0.0.1", serve_port: Optional[int] = None,
                  serve_netns: Optional[str] = None, serve_workers: bool = False,
-                 watch_interval: float = 0.25):
+                 watch_interval: float = 0.25, lease: int = LEASE_SECONDS):
         self.suite, self.name, self.cluster = suite, name, cluster
+        self.lease = lease
         self.dir = suite.scenario_dir(name)
         self.db = cluster.create_database("faults_" + name)
         suite.migrate(cluster.url(self.db), self.dir / "migrate.log")
@@ -1338,7 +1342,7 @@ class Rig:
         self.t0 = time.time()
 
     def env(self, **extra) -> Dict[str, str]:
-        return self.suite.product_env(self.cluster.url(self.db), **extra)
+        return self.suite.product_env(self.cluster.url(self.db), WORKER_LEASE_SECONDS=self.lease, **extra)
 
     def _start(self, name: str, argv: List[str], netns: Optional[str] = None,
                nofile: Optional[int] = None, **env_extra) -> Proc:
@@ -1404,7 +1408,7 @@ class Rig:
         except Exception:
             return False
 
-    def wait_done(self, deadline: float, quiet_after: float, quiet: float = 3 * LEASE_SECONDS) -> str:
+    def wait_done(self, deadline: float, quiet_after: float, quiet: float = 12.0) -> str:
         """Until all work is over ('done'), nothing changed in the database for `quiet` s after
         `quiet_after` ('quiet': stuck), or the deadline."""
         t0 = time.time()
