@@ -34,6 +34,7 @@ import socket
 import sys
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -136,21 +137,40 @@ def render_site(spec: SiteSpec, origin: str) -> Dict[str, Tuple[bytes, str]]:
 
 # --------------------------------------------------------------------------- server
 
+class _Cache:
+    """Rendered sites, the `cap` most recently used (a soak has hundreds of sites; a site
+    dropped is rendered again, identically, when asked for)."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.lock = threading.Lock()
+        self.files: "OrderedDict[str, Dict[str, Tuple[bytes, str]]]" = OrderedDict()
+
+    def get(self, site: "_Site") -> Dict[str, Tuple[bytes, str]]:
+        with self.lock:
+            files = self.files.get(site.spec.name)
+            if files is None:
+                files = render_site(site.spec, site.origin)
+                self.files[site.spec.name] = files
+                while len(self.files) > self.cap:
+                    self.files.popitem(last=False)
+            else:
+                self.files.move_to_end(site.spec.name)
+            return files
+
+
 class _Site:
-    def __init__(self, spec: SiteSpec, host: str, sock: socket.socket):
+    def __init__(self, spec: SiteSpec, host: str, sock: socket.socket, cache: _Cache):
         self.spec = spec
         self.sock = sock
         self.port = sock.getsockname()[1]
         self.origin = f"http://{host}:{self.port}"
-        self._files: Optional[Dict[str, Tuple[bytes, str]]] = None
+        self._cache = cache
         self._lock = threading.Lock()
         self.hits: Dict[str, int] = {}
 
     def files(self) -> Dict[str, Tuple[bytes, str]]:
-        with self._lock:
-            if self._files is None:
-                self._files = render_site(self.spec, self.origin)
-            return self._files
+        return self._cache.get(self)
 
 
 def _read_request(conn: socket.socket, buf: bytes) -> Tuple[Optional[str], Optional[str], bytes, bool]:
@@ -246,7 +266,7 @@ def _serve_connection(site: _Site, conn: socket.socket) -> None:
             pass
 
 
-def serve(host: str, specs: List[SiteSpec], ready_out=sys.stdout) -> None:
+def serve(host: str, specs: List[SiteSpec], ready_out=sys.stdout, cache_sites: int = 64) -> None:
     stop = threading.Event()
 
     def on_signal(_sig, _frm):
@@ -255,6 +275,7 @@ def serve(host: str, specs: List[SiteSpec], ready_out=sys.stdout) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     sel = selectors.DefaultSelector()
+    cache = _Cache(cache_sites)
     sites: List[_Site] = []
     for spec in specs:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -262,16 +283,17 @@ def serve(host: str, specs: List[SiteSpec], ready_out=sys.stdout) -> None:
         s.bind((host, spec.port))
         s.listen(256)
         s.setblocking(False)
-        site = _Site(spec, host, s)
+        site = _Site(spec, host, s, cache)
         sites.append(site)
         sel.register(s, selectors.EVENT_READ, site)
     print(json.dumps({"ready": True, "ports": {site.spec.name: site.port for site in sites}}),
           file=ready_out, flush=True)
 
-    # Render every site now, in order, so that generating (CPU-bound, under the GIL) does not
-    # stall the responses of other sites later; a request for a site not rendered yet renders it.
+    # Render the first sites (as many as the cache holds) now, in order, so that generating
+    # (CPU-bound, under the GIL) does not stall the responses of other sites later; a request
+    # for a site not rendered yet renders it.
     def render_all():
-        for site in sites:
+        for site in sites[:cache_sites]:
             site.files()
         print(json.dumps({"rendered": True}), file=ready_out, flush=True)
     threading.Thread(target=render_all, daemon=True).start()
@@ -290,10 +312,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--spec-file", required=True, help="JSON list of SiteSpec objects")
+    ap.add_argument("--cache-sites", type=int, default=64, help="rendered sites kept in memory")
     args = ap.parse_args()
     with open(args.spec_file) as f:
         specs = [SiteSpec.from_json(d) for d in json.load(f)]
-    serve(args.host, specs)
+    serve(args.host, specs, cache_sites=args.cache_sites)
     return 0
 
 

@@ -49,6 +49,10 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PGBOUNCER = "/usr/sbin/pgbouncer"
 API_KEY = "faults-key"
 LEASE_SECONDS = 4
+# The database outages run with a lease longer than PgBouncer's ~6 s restart: a claim must
+# survive the outage by the product's own retries, not be rescued by another worker's takeover
+# after its heartbeat lapsed (with a 4 s lease that takeover hides a claim left behind).
+OUTAGE_LEASE = 8
 POLL_INTERVAL = 0.5
 
 # Log lines that must never appear (transaction-mode pooling mistakes and libpq misuse).
@@ -761,14 +765,14 @@ class ApiReaders:
                 if resp.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = None
-            except (OSError, http.client.HTTPException):
-                status = 0
+            except (OSError, http.client.HTTPException) as e:
+                status = -1 if isinstance(e, TimeoutError) else 0  # -1: no answer within 10 s
                 if conn is not None:
                     conn.close()
                 conn = None
             with self._lock:
                 self.events.append((t0, status, time.time() - t0, path))
-            self._stop.wait(self.pause if status else max(self.pause, 0.2))
+            self._stop.wait(self.pause if status > 0 else max(self.pause, 0.2))
         if conn is not None:
             conn.close()
 
@@ -776,7 +780,8 @@ class ApiReaders:
         with self._lock:
             ev = [e for e in self.events if t0 <= e[0] <= t1]
         return {"requests": len(ev), "5xx": sum(1 for e in ev if e[1] >= 500),
-                "conn_errors": sum(1 for e in ev if e[1] == 0)}
+                "conn_errors": sum(1 for e in ev if e[1] == 0),
+                "timeouts": sum(1 for e in ev if e[1] == -1)}
 
     def first_ok_after(self, t: float) -> Optional[float]:
         with self._lock:
@@ -1460,9 +1465,11 @@ class Rig:
         parts = []
         for w in windows:
             end = max(w.end, w.api_recovered or w.end)
-            api = self.readers.window(w.start, end) if self.readers else {"5xx": 0, "conn_errors": 0}
+            api = self.readers.window(w.start, end) if self.readers else {"5xx": 0, "conn_errors": 0,
+                                                                          "timeouts": 0}
             logs = log_problems_between(self.procs, w.start, end)
-            parts.append(f"5xx {api['5xx']}, conn {api['conn_errors']}, log {logs}")
+            parts.append(f"5xx {api['5xx']}, conn {api['conn_errors']}, timeout {api['timeouts']}, "
+                         f"log {logs}")
         if windows:
             result.window_errors = "; ".join(parts)
             result.recovery = "; ".join(w.recovery_text() for w in windows)
@@ -1471,7 +1478,8 @@ class Rig:
             outside = tot["5xx"] - sum(self.readers.window(w.start, max(w.end, w.api_recovered or w.end))["5xx"]
                                        for w in windows)
             result.notes.append(f"API readers: {tot['requests']} requests, {tot['5xx']} 5xx "
-                                f"({outside} outside fault windows), {tot['conn_errors']} connection errors")
+                                f"({outside} outside fault windows), {tot['conn_errors']} connection errors, "
+                                f"{tot['timeouts']} without an answer within 10 s")
         return result
 
     def stop(self) -> None:

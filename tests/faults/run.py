@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import (API_KEY, LEASE_SECONDS, POLL_INTERVAL, TAKEN_OVER_TEXT, Api, Netns,  # noqa: E402
+from harness import (API_KEY, LEASE_SECONDS, OUTAGE_LEASE, POLL_INTERVAL, TAKEN_OVER_TEXT, Api, Netns,  # noqa: E402
                      PgCluster, Result, Rig, Sites, SqliteStore, Suite, Tmpfs, Window, Workload,
                      base_holder, capped, count_lines, digest, holder_prefix_from_log, log, raise_nofile,
                      run, set_wait_budget, sql_str)
@@ -35,10 +35,6 @@ from fixture_sites import SiteSpec  # noqa: E402
 # How long a claim of a dead or cut-off process may stay: two leases, one poll, and the whole
 # second by which stored times are truncated (docs/scan.md).
 TAKEOVER_LIMIT = 2 * LEASE_SECONDS + POLL_INTERVAL + 1.0
-# The database outages run with a lease longer than PgBouncer's ~6 s restart: a claim must
-# survive the outage by the product's own retries, not be rescued by another worker's takeover
-# after its heartbeat lapsed (with a 4 s lease that takeover hides a claim left behind).
-OUTAGE_LEASE = 8
 
 
 def pipeline_specs(scans: int, wf4: int, wf5: int, n_urls: int = 24000, wf5_urls: int = 10000,
@@ -267,7 +263,7 @@ def cross_host(ctx: Ctx, result: Result) -> None:
         finally:
             os.killpg(w2.pid, signal.SIGCONT)
         how = rig.wait_done(time.time() + 40, time.time())
-        changed = changed or diff_snapshot(snap, snapshot(rig, held))
+        changed += [c for c in diff_snapshot(snap, snapshot(rig, held)) if c not in changed]
         for c in changed:
             result.fail(f"late write after the rejoin: {c}")
         if not rejoined:
@@ -590,8 +586,10 @@ def print_table(results: List[Result], total: float) -> None:
     for r in results:
         if r.failures or r.notes:
             print(f"\n{r.name}: {'PASS' if r.ok else 'FAIL'}")
-            for f in r.failures:
+            for f in r.failures[:15]:
                 print(f"  FAIL  {f}")
+            if len(r.failures) > 15:
+                print(f"  FAIL  ... and {len(r.failures) - 15} more")
             for n in r.notes:
                 print(f"  note  {n}")
     sys.stdout.flush()

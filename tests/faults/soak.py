@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import (LEASE_SECONDS, PgCluster, Result, Rig, Suite, Window, log)  # noqa: E402
+from harness import (OUTAGE_LEASE, PgCluster, Result, Rig, Suite, Window, log)  # noqa: E402
 from fixture_sites import SiteSpec  # noqa: E402
 
 FAULT_KINDS = ["pgbouncer_restart", "postgres_restart", "kill_worker", "kill_serve"]
@@ -132,10 +132,12 @@ def main() -> int:
     duration = args.minutes * 60
     # Fresh WF4/WF5 sites: at most one of each every 3 feeds.
     n_fresh = int(duration / (3 * FEED_INTERVAL)) + 2
-    specs = [SiteSpec(f"scan{i}", n_urls=8000, children=2, seed=500 + i, trickle_bps=150_000) for i in range(8)]
-    specs += [SiteSpec(f"wf4_{i}", n_urls=3000, children=2, seed=1000 + i, trickle_bps=100_000)
+    # Items of 4-7 s, so that faults find writes in flight. The fixture keeps 64 rendered sites
+    # and renders the fresh ones as they are first asked for.
+    specs = [SiteSpec(f"scan{i}", n_urls=10000, children=2, seed=500 + i, trickle_bps=150_000) for i in range(8)]
+    specs += [SiteSpec(f"wf4_{i}", n_urls=6000, children=2, seed=1000 + i, trickle_bps=100_000)
               for i in range(n_fresh)]
-    specs += [SiteSpec(f"wf5_{i}", n_urls=3000, children=2, seed=5000 + i, trickle_bps=100_000)
+    specs += [SiteSpec(f"wf5_{i}", n_urls=6000, children=2, seed=5000 + i, trickle_bps=60_000)
               for i in range(n_fresh)]
     result = Result("soak")
     phases: List[Phase] = []
@@ -145,7 +147,8 @@ def main() -> int:
         rig = None
         try:
             cluster = PgCluster(suite, "pg").init()
-            rig = Rig(suite, "soak", cluster, specs, serve_workers=True, watch_interval=1.0)
+            rig = Rig(suite, "soak", cluster, specs, serve_workers=True, watch_interval=1.0,
+                      lease=OUTAGE_LEASE)
             for i in (1, 2):
                 rig.start_worker(f"worker{i}", 4)
             rig.start_readers(20, pause=0.2)
@@ -174,7 +177,7 @@ def main() -> int:
             feeder.join(timeout=30)
             phases[-1].end = time.time()
             log(f"soak: feeding stopped ({feeder.fed}); draining")
-            how = rig.wait_done(time.time() + 180, time.time() + 15 + 2 * LEASE_SECONDS)
+            how = rig.wait_done(time.time() + 180, time.time() + 15 + 2 * OUTAGE_LEASE)
             rig.finish(result, [p.fault for p in phases if p.fault], how)
             for p in phases:
                 a, b = sig_at(rig, p.start), sig_at(rig, p.end)
@@ -197,7 +200,7 @@ def main() -> int:
 
 def print_report(result: Result, phases: List[Phase], took: float) -> None:
     cols = ["phase", "from", "length", "fault", "jobs done", "URLs", "pages", "WF5 done", "WF4 done", "5xx",
-            "conn err", "recovery"]
+            "conn err", "timeouts", "recovery"]
     rows = []
     t0 = phases[0].start if phases else 0
     for i, p in enumerate(phases):
@@ -205,7 +208,7 @@ def print_report(result: Result, phases: List[Phase], took: float) -> None:
         rows.append([str(i), f"{p.start - t0:.0f}s", f"{p.end - p.start:.0f}s",
                      p.fault.name if p.fault else "-", str(f.get("jobs_done", "")), f"{f.get('urls', 0):,}",
                      f"{f.get('pages', 0):,}", str(f.get("files_done", "")), str(f.get("doms_done", "")),
-                     str(f.get("5xx", "")), str(f.get("conn_errors", "")),
+                     str(f.get("5xx", "")), str(f.get("conn_errors", "")), str(f.get("timeouts", "")),
                      p.fault.recovery_text() if p.fault else "-"])
     widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
     line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
