@@ -1074,19 +1074,9 @@ class Workload:
         return d
 
     def queue_domains(self, domains: List[Wf4Domain], strict: bool = True) -> bool:
-        try:
-            status, data = self.api.put("/api/v3/domains/sitemap-curation/status",
-                                        {"domain_ids": [d.domain_id for d in domains],
-                                         "sitemap_curation_status": "Selected"}, timeout=20)
-        except OSError as e:
-            status, data = 0, str(e)
-        if status == 200 and data.get("queued_count") == len(domains):
-            for d in domains:
-                d.queued += 1
-            return True
-        if strict:
-            raise RuntimeError(f"queueing domains: {status} {data}")
-        return False
+        return self._select(domains, "/api/v3/domains/sitemap-curation/status", "domain_ids",
+                            [d.domain_id for d in domains], "sitemap_curation_status",
+                            "queueing domains", strict)
 
     def sitemap_import(self, site: str) -> Wf5File:
         url = self.sites.index_url(site)
@@ -1096,18 +1086,23 @@ class Workload:
         return f
 
     def queue_imports(self, files: List[Wf5File], strict: bool = True) -> bool:
+        return self._select(files, "/api/v3/sitemap-files/sitemap_import_curation/status",
+                            "sitemap_file_ids", [f.file_id for f in files],
+                            "deep_scrape_curation_status", "queueing imports", strict)
+
+    def _select(self, items, path: str, ids_key: str, ids: List[str], status_key: str,
+                what: str, strict: bool) -> bool:
+        """PUTs curation status Selected for `ids`, which queues them; counts each item queued."""
         try:
-            status, data = self.api.put("/api/v3/sitemap-files/sitemap_import_curation/status",
-                                        {"sitemap_file_ids": [f.file_id for f in files],
-                                         "deep_scrape_curation_status": "Selected"}, timeout=20)
+            status, data = self.api.put(path, {ids_key: ids, status_key: "Selected"}, timeout=20)
         except OSError as e:
             status, data = 0, str(e)
-        if status == 200 and data.get("queued_count") == len(files):
-            for f in files:
-                f.queued += 1
+        if status == 200 and data.get("queued_count") == len(items):
+            for item in items:
+                item.queued += 1
             return True
         if strict:
-            raise RuntimeError(f"queueing imports: {status} {data}")
+            raise RuntimeError(f"{what}: {status} {data}")
         return False
 
     def job_ids(self) -> List[str]:
@@ -1489,3 +1484,14 @@ class Rig:
             if time.monotonic() - t > 1:
                 log(f"{self.name}: {p.name} took {time.monotonic() - t:.1f}s to stop")
         self.sites.proc.stop()
+
+
+def print_table(cols: List[str], rows: List[List[str]]) -> None:
+    """A Markdown table of `rows` under `cols`, columns padded to their widest cell."""
+    widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(cols)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    print()
+    print(line(cols))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))

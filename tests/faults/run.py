@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (API_KEY, LEASE_SECONDS, OUTAGE_LEASE, POLL_INTERVAL, TAKEN_OVER_TEXT, Api, Netns,  # noqa: E402
                      PgCluster, Result, Rig, Sites, SqliteStore, Suite, Tmpfs, Window, Workload,
                      base_holder, capped, count_lines, digest, holder_prefix_from_log, log, raise_nofile,
-                     run, set_wait_budget, sql_str)
+                     print_table, run, set_wait_budget, sql_str)
 from fixture_sites import SiteSpec  # noqa: E402
 
 # How long a claim of a dead or cut-off process may stay: two leases, one poll, and the whole
@@ -575,13 +575,7 @@ def print_table(results: List[Result], total: float) -> None:
     cols = ["scenario", "result", "time", "jobs", "URLs", "pages", "errors in fault window", "recovery"]
     rows = [[r.name, "PASS" if r.ok else "FAIL", f"{r.duration:.0f}s", str(r.jobs), f"{r.urls:,}",
              f"{r.pages:,}", r.window_errors, r.recovery] for r in results]
-    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
-    print()
-    print(line(cols))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print(line(row))
+    print_table(cols, rows)
     print(f"\ntotal {total:.0f}s; {sum(r.ok for r in results)} of {len(results)} scenarios passed")
     for r in results:
         if r.failures or r.notes:
