@@ -1486,7 +1486,7 @@ class Rig:
         self.sites.proc.stop()
 
 
-def print_table(cols: List[str], rows: List[List[str]]) -> None:
+def markdown_table(cols: List[str], rows: List[List[str]]) -> None:
     """A Markdown table of `rows` under `cols`, columns padded to their widest cell."""
     widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(cols)]
     line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (API_KEY, LEASE_SECONDS, OUTAGE_LEASE, POLL_INTERVAL, TAKEN_OVER_TEXT, Api, Netns,  # noqa: E402
                      PgCluster, Result, Rig, Sites, SqliteStore, Suite, Tmpfs, Window, Workload,
                      base_holder, capped, count_lines, digest, holder_prefix_from_log, log, raise_nofile,
-                     print_table, run, set_wait_budget, sql_str)
+                     markdown_table, run, set_wait_budget, sql_str)
 from fixture_sites import SiteSpec  # noqa: E402
 
 # How long a claim of a dead or cut-off process may stay: two leases, one poll, and the whole
@@ -575,7 +575,7 @@ def print_table(results: List[Result], total: float) -> None:
     cols = ["scenario", "result", "time", "jobs", "URLs", "pages", "errors in fault window", "recovery"]
     rows = [[r.name, "PASS" if r.ok else "FAIL", f"{r.duration:.0f}s", str(r.jobs), f"{r.urls:,}",
              f"{r.pages:,}", r.window_errors, r.recovery] for r in results]
-    print_table(cols, rows)
+    markdown_table(cols, rows)
     print(f"\ntotal {total:.0f}s; {sum(r.ok for r in results)} of {len(results)} scenarios passed")
     for r in results:
         if r.failures or r.notes:

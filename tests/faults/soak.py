@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import (OUTAGE_LEASE, PgCluster, Result, Rig, Suite, Window, log, print_table)  # noqa: E402
+from harness import (OUTAGE_LEASE, PgCluster, Result, Rig, Suite, Window, log, markdown_table)  # noqa: E402
 from fixture_sites import SiteSpec  # noqa: E402
 
 FAULT_KINDS = ["pgbouncer_restart", "postgres_restart", "kill_worker", "kill_serve"]
@@ -210,7 +210,7 @@ def print_report(result: Result, phases: List[Phase], took: float) -> None:
                      f"{f.get('pages', 0):,}", str(f.get("files_done", "")), str(f.get("doms_done", "")),
                      str(f.get("5xx", "")), str(f.get("conn_errors", "")), str(f.get("timeouts", "")),
                      p.fault.recovery_text() if p.fault else "-"])
-    print_table(cols, rows)
+    markdown_table(cols, rows)
     print(f"\nsoak {'PASS' if result.ok else 'FAIL'} after {took / 60:.1f} min: {result.jobs} jobs, "
           f"{result.urls:,} URLs, {result.pages:,} pages; faults: {result.recovery}")
     print(f"errors inside fault windows: {result.window_errors}")
