@@ -1,22 +1,28 @@
-// End-to-end scan benchmark (issue "End-to-end scan"). Serves an index of F gzipped sitemaps of
-// N URLs (~80-byte URLs, a lastmod each; default 20 x 50,000 = 1,000,000) on loopback, scans it
-// with the real `scrapersky scan` in a child process (wall time, URLs/s, peak RSS sampled),
-// and measures in the same run:
-//   (a) raw `psql \copy sitemap_urls(...)` of the same rows into the same, truncated, table
-//       (through the same PgBouncer), or for SQLite the sqlite3 shell's .import of the rows;
-//   (b) the streaming parser alone over the same gzipped bodies.
-// Goals (PostgreSQL via PgBouncer): >= 150,000 URLs/s, >= 0.8x raw COPY, peak RSS < 128 MiB.
+// End-to-end scan and export benchmark. Serves an index of F gzipped sitemaps of N URLs
+// (default 20 x 50,000 = 1,000,000) on loopback in two shapes (bench/scan/site.h): `sorted`,
+// ascending ~80-byte URLs, and `web`, shaped like published sitemaps (random order, lengths
+// 30-200+, query strings, mixed lastmod forms, changefreq and priority). For each shape it
+// scans with the real `scrapersky scan` in a child process (wall time, URLs/s, peak RSS) and
+// measures in the same run, on the same rows:
+//   PostgreSQL (through the same PgBouncer): raw `psql \copy` into the product's table, and
+//     into today's-minus-one schema (v2/v3: a bigint identity key beside the unique key);
+//   SQLite: the sqlite3 shell's .import into a staging table + one INSERT ... SELECT;
+//   export: `scrapersky export` (jsonl, csv) beside `psql \copy (SELECT ... joined) TO` and the
+//     sqlite3 shell writing the same columns as CSV;
+//   the streaming parser alone over the same gzipped bodies.
+// Goals (issue "Ingest at the physical limit"): scan >= 0.9x raw COPY into the product's table
+// and >= 1.2x raw COPY into the v2 table; SQLite >= 0.9x the shell; peak RSS < 64 MiB; export
+// >= 0.5x the references.
 //
-//   scan_bench [--files F] [--urls N] [--pg BOUNCER_URL] [--pg-direct DIRECT_URL] [--no-pg]
-//              [--no-sqlite] [--keep]
+//   scan_bench [--site web|sorted|both] [--files F] [--urls N] [--pg BOUNCER_URL]
+//              [--pg-direct DIRECT_URL] [--no-pg] [--no-sqlite] [--no-export] [--keep]
+// The 10M-URL run: scan_bench --site web --files 200 (not in CI).
 // The PostgreSQL URLs default to SCRAPERSKY_TEST_PGBOUNCER_URL / SCRAPERSKY_TEST_PG_URL; a
 // fresh database is created on the server (through the direct URL) and dropped at the end.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <thread>
 
 #include <chrono>
 #include <cstdio>
@@ -28,10 +34,12 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "site.h"
 #include "sitemap/parser.h"
 #include "support/fixture_site.h"
 
@@ -39,36 +47,20 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using scrapersky::bench::SiteModel;
+using scrapersky::bench::SiteShape;
 using scrapersky::test_support::FixtureResponse;
 using scrapersky::test_support::FixtureSite;
 
 constexpr const char* kStamp = "2024-01-01T00:00:00Z";
 
 struct Options {
+  std::vector<SiteShape> shapes{SiteShape::kSorted, SiteShape::kWeb};
   int files = 20;
   int urls_per_file = 50'000;
   std::string pg_url, pg_direct_url;
-  bool pg = true, sqlite = true, keep = false;
+  bool pg = true, sqlite = true, exports = true, keep = false;
 };
-
-// The i-th URL of file f: ~80 bytes with the loopback origin.
-std::string url_of(const std::string& origin, int f, int i) {
-  return fmt::format("{}/catalog/section-{:02d}/product-{:07d}-blue-widget-xl.html", origin, f, i);
-}
-std::string lastmod_of(int i) {
-  return fmt::format("2024-{:02d}-{:02d}T{:02d}:{:02d}:00Z", i % 12 + 1, i % 28 + 1, i % 24, i % 60);
-}
-
-std::string sitemap_body(const std::string& origin, int f, int urls) {
-  std::string body =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
-  for (int i = 0; i < urls; ++i) {
-    body += "<url><loc>" + url_of(origin, f, i) + "</loc><lastmod>" + lastmod_of(i) +
-            "</lastmod></url>\n";
-  }
-  return body + "</urlset>\n";
-}
 
 struct ChildRun {
   int exit_code = -1;
@@ -85,9 +77,12 @@ std::string slurp(const std::string& path) {
 }
 
 // Runs argv with extra environment variables; measures wall time and the child's peak RSS.
+// `stdout_path` (default: a file in tmp, read back into ChildRun::out) takes the child's output.
 ChildRun run_child(const std::vector<std::string>& args,
-                   const std::map<std::string, std::string>& env, const std::string& tmp) {
-  const std::string out = tmp + "/child.out", err = tmp + "/child.err";
+                   const std::map<std::string, std::string>& env, const std::string& tmp,
+                   const std::string& stdout_path = {}) {
+  const std::string out = stdout_path.empty() ? tmp + "/child.out" : stdout_path;
+  const std::string err = tmp + "/child.err";
   const auto t0 = Clock::now();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -127,7 +122,7 @@ ChildRun run_child(const std::vector<std::string>& args,
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.max_rss_kib = peak_kib;
-  r.out = slurp(out);
+  if (stdout_path.empty()) r.out = slurp(out);
   r.err = slurp(err);
   return r;
 }
@@ -159,19 +154,25 @@ ChildRun sqlite3(const std::string& file, const std::vector<std::string>& comman
   return must(run_child(args, {}, tmp), "sqlite3");
 }
 
-// The rows the scan stores, as tab-separated lines in the COPY column order below.
-constexpr const char* kCopyColumns = "sitemap_file_id, domain_id, url, lastmod, created_at, updated_at";
+// The rows the scan stores, as COPY text lines in kCopyColumns order (\N: NULL), in the
+// order the site lists them.
+constexpr const char* kCopyColumns =
+    "sitemap_file_id, domain_id, url, lastmod, changefreq, priority, created_at, updated_at";
 
-void write_rows_file(const std::string& path, const std::string& origin, const Options& o,
-                     const std::map<std::string, std::string>& file_ids, const std::string& domain_id) {
+void write_rows_file(const std::string& path, const SiteModel& site, const std::string& origin,
+                     const std::map<std::string, std::string>& file_ids,
+                     const std::string& domain_id) {
   std::FILE* out = std::fopen(path.c_str(), "w");
   if (!out) throw std::runtime_error("cannot write " + path);
-  for (int f = 0; f < o.files; ++f) {
-    const auto it = file_ids.find(fmt::format("{}/sitemap-{:02d}.xml.gz", origin, f));
+  auto or_null = [](const std::string& s) { return s.empty() ? std::string("\\N") : s; };
+  for (int f = 0; f < site.files(); ++f) {
+    const auto it = file_ids.find(origin + site.child_path(f));
     if (it == file_ids.end()) throw std::runtime_error("no sitemap_files row for file " + std::to_string(f));
-    for (int i = 0; i < o.urls_per_file; ++i) {
-      fmt::print(out, "{}\t{}\t{}\t{}\t{}\t{}\n", it->second, domain_id, url_of(origin, f, i),
-                 lastmod_of(i), kStamp, kStamp);
+    for (int i = 0; i < site.urls_per_file(); ++i) {
+      const auto e = site.entry(f, i);
+      fmt::print(out, "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", it->second, domain_id, e.url,
+                 or_null(e.lastmod_utc), or_null(e.changefreq),
+                 e.priority ? fmt::format("{}", *e.priority) : std::string("\\N"), kStamp, kStamp);
     }
   }
   std::fclose(out);
@@ -211,34 +212,190 @@ double parse_alone(const std::vector<std::string>& gzipped, std::int64_t& urls) 
   return best;
 }
 
-struct Figures {
-  std::string backend;
-  ChildRun scan;
-  double raw_seconds = 0;
-  std::string raw_what;
+// One measured line of the report.
+struct Line {
+  std::string what;
+  double seconds = 0;
+  long rss_kib = 0;  // 0: not measured
 };
 
-void print(const Figures& f, std::int64_t total, double parse_seconds) {
-  const double scan_rate = total / f.scan.seconds;
-  const double raw_rate = total / f.raw_seconds;
-  const double parse_rate = total / parse_seconds;
-  fmt::print("\n== {} ==\n", f.backend);
-  fmt::print("scan (scrapersky scan, child)  {:8.2f} s  {:>10.0f} URLs/s  peak RSS {:6.1f} MiB\n",
-             f.scan.seconds, scan_rate, f.scan.max_rss_kib / 1024.0);
-  fmt::print("raw {:<27}{:8.2f} s  {:>10.0f} URLs/s\n", f.raw_what, f.raw_seconds, raw_rate);
-  fmt::print("parse alone (SitemapParser)    {:8.2f} s  {:>10.0f} URLs/s\n", parse_seconds, parse_rate);
-  fmt::print("ratios: scan/raw = {:.2f}x   scan/parse = {:.2f}x\n", scan_rate / raw_rate,
-             scan_rate / parse_rate);
+void print_lines(const std::string& title, std::int64_t rows, const std::vector<Line>& lines) {
+  fmt::print("\n== {} ==\n", title);
+  for (const auto& l : lines) {
+    fmt::print("{:<52}{:8.2f} s {:>10.0f} rows/s", l.what, l.seconds, rows / l.seconds);
+    if (l.rss_kib > 0) fmt::print("  peak RSS {:6.1f} MiB", l.rss_kib / 1024.0);
+    fmt::print("\n");
+  }
 }
 
-ChildRun run_scan(const std::string& database_url, const std::string& target, const std::string& tmp) {
-  return must(run_child({SCRAPERSKY_BINARY, "scan", target, "--json", "--quiet"},
-                        {{"DATABASE_URL", database_url},
-                         {"SCRAPERSKY_ALLOW_PRIVATE_TARGETS", "1"},
-                         {"LOG_FORMAT", "text"}},
-                        tmp),
-              "scrapersky scan");
+void print_ratio(const std::string& what, const Line& ours, const Line& reference, double goal) {
+  const double ratio = reference.seconds / ours.seconds;
+  fmt::print("ratio {:<56}{:5.2f}x  (goal >= {:.1f}x: {})\n", what, ratio, goal,
+             ratio >= goal ? "met" : "NOT met");
 }
+
+const std::string kScrapersky = SCRAPERSKY_BINARY;
+
+Line run_scan(const std::string& database_url, const std::string& target, const std::string& tmp) {
+  const auto r = must(run_child({kScrapersky, "scan", target, "--json", "--quiet"},
+                                {{"DATABASE_URL", database_url},
+                                 {"SCRAPERSKY_ALLOW_PRIVATE_TARGETS", "1"},
+                                 {"LOG_FORMAT", "text"}},
+                                tmp),
+                      "scrapersky scan");
+  return {"scrapersky scan", r.seconds, r.max_rss_kib};
+}
+
+Line run_export(const std::string& database_url, const std::string& format, const std::string& tmp) {
+  const std::string out = tmp + "/export." + format;
+  const auto r = must(run_child({kScrapersky, "export", "--format", format},
+                                {{"DATABASE_URL", database_url}, {"LOG_FORMAT", "text"}}, tmp, out),
+                      "scrapersky export");
+  std::error_code ec;
+  fs::remove(out, ec);
+  return {"scrapersky export --format " + format, r.seconds, r.max_rss_kib};
+}
+
+constexpr const char* kExportSelect =
+    "SELECT d.domain, f.url, u.url, u.lastmod, u.changefreq, u.priority FROM sitemap_urls u "
+    "JOIN sitemap_files f ON f.id = u.sitemap_file_id JOIN domains d ON d.id = f.domain_id";
+
+struct Bench {
+  Options o;
+  std::string tmp;
+  std::string origin;
+  std::string target;
+
+  void postgres(const SiteModel& site) {
+    const std::string name = fmt::format("scan_bench_{}_{}", site.name(), ::getpid());
+    psql(o.pg_direct_url, "CREATE DATABASE " + name, tmp);
+    const std::string url = with_database(o.pg_url, name);
+    must(run_child({kScrapersky, "migrate"}, {{"DATABASE_URL", url}}, tmp), "scrapersky migrate");
+    std::vector<Line> lines;
+    const Line scan = run_scan(url, target, tmp);
+    lines.push_back(scan);
+    const auto stored = std::stoll(trim(psql(url, "SELECT count(*) FROM sitemap_urls", tmp).out));
+    if (stored != site.total()) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");
+
+    std::vector<Line> exports;
+    if (o.exports) {
+      exports.push_back(run_export(url, "jsonl", tmp));
+      exports.push_back(run_export(url, "csv", tmp));
+      const auto copy_out = psql(url, fmt::format("\\copy ({}) TO '/dev/null' WITH (FORMAT csv)", kExportSelect), tmp);
+      exports.push_back({"psql \\copy (SELECT ... joined) TO (csv)", copy_out.seconds});
+    }
+
+    const auto ids = parse_pairs(psql(url, "SELECT id, url FROM sitemap_files", tmp).out);
+    const auto domain_id = trim(psql(url, "SELECT id FROM domains LIMIT 1", tmp).out);
+    const std::string rows = tmp + "/rows.tsv";
+    write_rows_file(rows, site, origin, ids, domain_id);
+    psql(url, "TRUNCATE sitemap_urls", tmp);
+    psql(url, "VACUUM ANALYZE sitemap_urls", tmp);
+    const auto copy = psql(url, fmt::format("\\copy sitemap_urls ({}) from '{}'", kCopyColumns, rows), tmp);
+    const Line raw{"psql \\copy into the product's table", copy.seconds};
+    lines.push_back(raw);
+    // Schema v2/v3's table: the same columns and constraints plus a bigint identity key.
+    psql(url, "CREATE TABLE sitemap_urls_v2 (LIKE sitemap_urls INCLUDING ALL)", tmp);
+    psql(url, "ALTER TABLE sitemap_urls_v2 ADD COLUMN IF NOT EXISTS id bigint "
+              "GENERATED ALWAYS AS IDENTITY PRIMARY KEY", tmp);
+    const auto copy_v2 = psql(url, fmt::format("\\copy sitemap_urls_v2 ({}) from '{}'", kCopyColumns, rows), tmp);
+    const Line raw_v2{"psql \\copy into the schema-v2 table (identity key)", copy_v2.seconds};
+    lines.push_back(raw_v2);
+    fs::remove(rows);
+
+    print_lines(fmt::format("PostgreSQL through PgBouncer, {} site, {} URLs", site.name(), site.total()),
+                site.total(), lines);
+    print_ratio("scan / raw COPY (product's table)", scan, raw, 0.9);
+    print_ratio("scan / raw COPY (schema-v2 table)", scan, raw_v2, 1.2);
+    if (o.exports) {
+      print_lines(fmt::format("export, PostgreSQL through PgBouncer, {} site", site.name()),
+                  site.total(), exports);
+      print_ratio("export jsonl / psql \\copy TO", exports[0], exports[2], 0.5);
+      print_ratio("export csv / psql \\copy TO", exports[1], exports[2], 0.5);
+    }
+    if (!o.keep) psql(o.pg_direct_url, "DROP DATABASE " + name + " WITH (FORCE)", tmp);
+  }
+
+  void sqlite(const SiteModel& site) {
+    const std::string file = fmt::format("{}/bench-{}.db", tmp, site.name());
+    const std::string url = "sqlite:///" + file;
+    std::vector<Line> lines;
+    const Line scan = run_scan(url, target, tmp);
+    lines.push_back(scan);
+    const auto stored = std::stoll(trim(sqlite3(file, {"SELECT count(*) FROM sitemap_urls"}, tmp).out));
+    if (stored != site.total()) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");
+
+    std::vector<Line> exports;
+    if (o.exports) {
+      exports.push_back(run_export(url, "jsonl", tmp));
+      exports.push_back(run_export(url, "csv", tmp));
+      const auto shell = sqlite3(file, {".mode csv", ".output /dev/null", std::string(kExportSelect) + ";"}, tmp);
+      exports.push_back({"sqlite3 shell SELECT ... joined (csv)", shell.seconds});
+    }
+
+    const auto ids = parse_pairs(sqlite3(file, {".mode tabs", "SELECT id, url FROM sitemap_files"}, tmp).out);
+    const auto domain_id = trim(sqlite3(file, {"SELECT id FROM domains LIMIT 1"}, tmp).out);
+    const std::string rows = tmp + "/rows.tsv";
+    write_rows_file(rows, site, origin, ids, domain_id);
+    sqlite3(file, {"DELETE FROM sitemap_urls", "VACUUM"}, tmp);
+    // The shell's .import goes through a staging table (it cannot name columns), then one
+    // INSERT ... SELECT in the same transaction: the closest raw bulk path the shell offers.
+    const auto raw = sqlite3(
+        file,
+        {".mode tabs", "CREATE TEMP TABLE staging (a, b, c, d, e, f, g, h)", ".import " + rows + " staging",
+         fmt::format("INSERT INTO sitemap_urls ({}) SELECT a, b, c, NULLIF(d, '\\N'), NULLIF(e, '\\N'), "
+                     "CAST(NULLIF(f, '\\N') AS REAL), g, h FROM staging",
+                     kCopyColumns)},
+        tmp);
+    const Line shell{"sqlite3 .import + INSERT ... SELECT", raw.seconds};
+    lines.push_back(shell);
+    fs::remove(rows);
+    print_lines(fmt::format("SQLite, {} site, {} URLs", site.name(), site.total()), site.total(), lines);
+    print_ratio("scan / sqlite3 shell import", scan, shell, 0.9);
+    if (o.exports) {
+      print_lines(fmt::format("export, SQLite, {} site", site.name()), site.total(), exports);
+      print_ratio("export jsonl / sqlite3 shell csv", exports[0], exports[2], 0.5);
+      print_ratio("export csv / sqlite3 shell csv", exports[1], exports[2], 0.5);
+    }
+  }
+
+  void run(SiteShape shape) {
+    FixtureSite server;
+    origin = server.origin();
+    const SiteModel site(shape, origin, o.files, o.urls_per_file);
+    std::vector<std::string> gzipped;
+    std::size_t plain_bytes = 0, gz_bytes = 0;
+    std::string index =
+        "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
+    for (int f = 0; f < site.files(); ++f) {
+      const std::string body = site.sitemap_body(f);
+      plain_bytes += body.size();
+      gzipped.push_back(scrapersky::test_support::gzip(body));
+      gz_bytes += gzipped.back().size();
+      FixtureResponse r;
+      r.body = gzipped.back();
+      r.headers = {{"Content-Type", "application/gzip"}};
+      server.route(site.child_path(f), r);
+      index += "<sitemap><loc>" + origin + site.child_path(f) + "</loc></sitemap>";
+    }
+    index += "</sitemapindex>";
+    server.route("/sitemap_index.xml", FixtureResponse::text(index, "application/xml"));
+    target = origin + "/sitemap_index.xml";
+    fmt::print("\n##### {} site: {} files x {} URLs = {} URLs, {:.1f} MB XML, {:.1f} MB gzipped\n",
+               site.name(), site.files(), site.urls_per_file(), site.total(), plain_bytes / 1e6,
+               gz_bytes / 1e6);
+
+    std::int64_t parsed = 0;
+    const double parse_seconds = parse_alone(gzipped, parsed);
+    if (parsed != site.total()) throw std::runtime_error("the parser saw " + std::to_string(parsed) + " URLs");
+    fmt::print("parse alone (SitemapParser, in this process)        {:8.2f} s {:>10.0f} rows/s\n",
+               parse_seconds, site.total() / parse_seconds);
+    gzipped.clear();
+    gzipped.shrink_to_fit();
+    if (o.pg) postgres(site);
+    if (o.sqlite) sqlite(site);
+  }
+};
 
 }  // namespace
 
@@ -252,100 +409,30 @@ int main(int argc, char** argv) try {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--files") o.files = std::stoi(next());
+    if (a == "--site") {
+      const std::string s = next();
+      if (s == "web") o.shapes = {SiteShape::kWeb};
+      else if (s == "sorted") o.shapes = {SiteShape::kSorted};
+      else if (s == "both") o.shapes = {SiteShape::kSorted, SiteShape::kWeb};
+      else throw std::runtime_error("--site is web, sorted or both, not " + s);
+    } else if (a == "--files") o.files = std::stoi(next());
     else if (a == "--urls") o.urls_per_file = std::stoi(next());
     else if (a == "--pg") o.pg_url = next();
     else if (a == "--pg-direct") o.pg_direct_url = next();
     else if (a == "--no-pg") o.pg = false;
     else if (a == "--no-sqlite") o.sqlite = false;
+    else if (a == "--no-export") o.exports = false;
     else if (a == "--keep") o.keep = true;
     else throw std::runtime_error("unknown argument " + a);
   }
   if (o.pg && (o.pg_url.empty() || o.pg_direct_url.empty())) {
     throw std::runtime_error("PostgreSQL URLs missing: source .tmp/test-servers.env, pass --pg/--pg-direct or --no-pg");
   }
-  const std::int64_t total = std::int64_t{o.files} * o.urls_per_file;
   char tmpl[] = "/tmp/scan-bench-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-  const std::string tmp = tmpl;
-
-  FixtureSite site;
-  const std::string origin = site.origin();
-  std::vector<std::string> gzipped, children;
-  std::size_t plain_bytes = 0, gz_bytes = 0, url_bytes = url_of(origin, 0, 0).size();
-  for (int f = 0; f < o.files; ++f) {
-    const std::string body = sitemap_body(origin, f, o.urls_per_file);
-    plain_bytes += body.size();
-    gzipped.push_back(scrapersky::test_support::gzip(body));
-    gz_bytes += gzipped.back().size();
-    const std::string path = fmt::format("/sitemap-{:02d}.xml.gz", f);
-    FixtureResponse r;
-    r.body = gzipped.back();
-    r.headers = {{"Content-Type", "application/gzip"}};
-    site.route(path, r);
-    children.push_back(origin + path);
-  }
-  std::string index = "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
-  for (const auto& c : children) index += "<sitemap><loc>" + c + "</loc></sitemap>";
-  index += "</sitemapindex>";
-  site.route("/sitemap_index.xml", FixtureResponse::text(index, "application/xml"));
-  const std::string target = origin + "/sitemap_index.xml";
-  fmt::print("site: {} files x {} URLs = {} URLs ({}-byte URLs), {:.1f} MB XML, {:.1f} MB gzipped\n",
-             o.files, o.urls_per_file, total, url_bytes, plain_bytes / 1e6, gz_bytes / 1e6);
-
-  std::int64_t parsed = 0;
-  const double parse_seconds = parse_alone(gzipped, parsed);
-  if (parsed != total) throw std::runtime_error("the parser saw " + std::to_string(parsed) + " URLs");
-  gzipped.clear();
-  gzipped.shrink_to_fit();
-
-  if (o.pg) {
-    const std::string name = fmt::format("scan_bench_{}", ::getpid());
-    psql(o.pg_direct_url, "CREATE DATABASE " + name, tmp);
-    const std::string url = with_database(o.pg_url, name);
-    must(run_child({SCRAPERSKY_BINARY, "migrate"}, {{"DATABASE_URL", url}}, tmp), "scrapersky migrate");
-    Figures fig;
-    fig.backend = "PostgreSQL 15 through PgBouncer 1.18 (transaction mode): " + url;
-    fig.scan = run_scan(url, target, tmp);
-    const auto stored = std::stoll(trim(psql(url, "SELECT count(*) FROM sitemap_urls", tmp).out));
-    if (stored != total) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");
-    const auto ids = parse_pairs(psql(url, "SELECT id, url FROM sitemap_files", tmp).out);
-    const auto domain_id = trim(psql(url, "SELECT id FROM domains LIMIT 1", tmp).out);
-    const std::string rows = tmp + "/rows.tsv";
-    write_rows_file(rows, origin, o, ids, domain_id);
-    psql(url, "TRUNCATE sitemap_urls", tmp);
-    psql(url, "VACUUM ANALYZE sitemap_urls", tmp);
-    const auto copy = psql(url, fmt::format("\\copy sitemap_urls ({}) from '{}'", kCopyColumns, rows), tmp);
-    fig.raw_seconds = copy.seconds;
-    fig.raw_what = "psql \\copy (same table)";
-    print(fig, total, parse_seconds);
-    if (!o.keep) psql(o.pg_direct_url, "DROP DATABASE " + name + " WITH (FORCE)", tmp);
-  }
-
-  if (o.sqlite) {
-    const std::string file = tmp + "/bench.db";
-    const std::string url = "sqlite:///" + file;
-    Figures fig;
-    fig.backend = "SQLite (WAL): " + url;
-    fig.scan = run_scan(url, target, tmp);
-    const auto stored = std::stoll(trim(sqlite3(file, {"SELECT count(*) FROM sitemap_urls"}, tmp).out));
-    if (stored != total) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");
-    const auto ids = parse_pairs(sqlite3(file, {".mode tabs", "SELECT id, url FROM sitemap_files"}, tmp).out);
-    const auto domain_id = trim(sqlite3(file, {"SELECT id FROM domains LIMIT 1"}, tmp).out);
-    const std::string rows = tmp + "/rows.tsv";
-    write_rows_file(rows, origin, o, ids, domain_id);
-    sqlite3(file, {"DELETE FROM sitemap_urls", "VACUUM"}, tmp);
-    // The shell's .import goes through a staging table (it cannot name columns), then one
-    // INSERT ... SELECT in the same transaction: the closest raw bulk path the shell offers.
-    const auto raw = sqlite3(file, {".mode tabs", "CREATE TEMP TABLE staging (a, b, c, d, e, f)",
-                                    ".import " + rows + " staging",
-                                    fmt::format("INSERT INTO sitemap_urls ({}) SELECT * FROM staging", kCopyColumns)},
-                             tmp);
-    fig.raw_seconds = raw.seconds;
-    fig.raw_what = "sqlite3 .import + INSERT";
-    print(fig, total, parse_seconds);
-  }
-  if (!o.keep) fs::remove_all(tmp);
+  Bench bench{o, tmpl, {}, {}};
+  for (const auto shape : o.shapes) bench.run(shape);
+  if (!o.keep) fs::remove_all(bench.tmp);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "scan_bench: %s\n", e.what());
