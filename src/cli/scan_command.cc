@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -137,20 +138,116 @@ int run_scan(const ScanOptions& options) {
 
 namespace {
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
+// The export's line formats (docs/cli.md, "export"); the bytes are a contract: they match what
+// nlohmann::json wrote when it formatted each line, and tests/integration/scan compares them.
+class ExportLines {
+ public:
+  explicit ExportLines(bool csv) : csv_(csv) { out_.reserve(kFlushBytes + 4096); }
+  ~ExportLines() { flush(); }
 
-std::string priority_text(double priority) {
+  void header() {
+    if (csv_) out_ += "domain,sitemap_url,url,lastmod,changefreq,priority\n";
+  }
+
+  void line(const store::ExportedUrl& u) {
+    if (csv_) {
+      csv_field(u.domain);
+      out_ += ',';
+      csv_field(u.sitemap_url);
+      out_ += ',';
+      csv_field(u.url);
+      out_ += ',';
+      out_ += u.lastmod.value_or("");
+      out_ += ',';
+      out_ += u.changefreq.value_or("");
+      out_ += ',';
+      if (u.priority) out_ += priority_text(*u.priority);
+    } else {
+      out_ += "{\"domain\":";
+      json_string(u.domain);
+      out_ += ",\"sitemap_url\":";
+      json_string(u.sitemap_url);
+      out_ += ",\"url\":";
+      json_string(u.url);
+      out_ += ",\"lastmod\":";
+      u.lastmod ? json_string(*u.lastmod) : void(out_ += "null");
+      out_ += ",\"changefreq\":";
+      u.changefreq ? json_string(*u.changefreq) : void(out_ += "null");
+      out_ += ",\"priority\":";
+      out_ += u.priority ? json_priority(*u.priority) : std::string_view("null");
+      out_ += '}';
+    }
+    out_ += '\n';
+    if (out_.size() >= kFlushBytes) flush();
+  }
+
+  void flush() {
+    if (!out_.empty()) std::fwrite(out_.data(), 1, out_.size(), stdout);
+    out_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kFlushBytes = 1 << 16;
+
   // Shortest form that reads back as the same value ("0.8", not "0.800000011920929").
-  return fmt::format("{}", static_cast<float>(priority));
-}
+  static std::string priority_text(double priority) {
+    return fmt::format("{}", static_cast<float>(priority));
+  }
+
+  // A priority as a JSON number, exactly as nlohmann::json prints it ("1", "0.8"); priorities
+  // take few values, so each is formatted once.
+  std::string_view json_priority(double priority) {
+    const float key = static_cast<float>(priority);
+    auto it = priorities_.find(key);
+    if (it == priorities_.end()) {
+      it = priorities_.emplace(key, nlohmann::json::parse(priority_text(priority)).dump()).first;
+    }
+    return it->second;
+  }
+
+  // RFC 4180 quoting, only where needed.
+  void csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+      out_ += text;
+      return;
+    }
+    out_ += '"';
+    for (const char c : text) {
+      if (c == '"') out_ += '"';
+      out_ += c;
+    }
+    out_ += '"';
+  }
+
+  // JSON string escaping as nlohmann::json::dump() does it: the two-character escapes, \u00xx
+  // for other control characters, everything else (UTF-8 included) as it is.
+  void json_string(std::string_view text) {
+    out_ += '"';
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(text.data() + start, i - start);
+      start = i + 1;
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default: fmt::format_to(std::back_inserter(out_), "\\u{:04x}", c); break;
+      }
+    }
+    out_.append(text.data() + start, text.size() - start);
+    out_ += '"';
+  }
+
+  const bool csv_;
+  std::string out_;
+  std::map<float, std::string> priorities_;
+};
 
 }  // namespace
 
@@ -170,32 +267,18 @@ int run_export(const ExportOptions& options) {
   auto engine = db::Engine::create(settings);
   db::ensure_schema(*engine);
 
-  static char buffer[1 << 16];
-  std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
-  const bool csv = options.format == "csv";
-  if (csv) std::fputs("domain,sitemap_url,url,lastmod,changefreq,priority\n", stdout);
-  const auto write_line = [&](const store::ExportedUrl& u) {
-    std::string line;
-    if (csv) {
-      line = fmt::format("{},{},{},{},{},{}\n", csv_field(u.domain), csv_field(u.sitemap_url),
-                         csv_field(u.url), u.lastmod.value_or(""), u.changefreq.value_or(""),
-                         u.priority ? priority_text(*u.priority) : "");
-    } else {
-      nlohmann::ordered_json j = {{"domain", u.domain}, {"sitemap_url", u.sitemap_url}, {"url", u.url}};
-      j["lastmod"] = u.lastmod ? nlohmann::ordered_json(*u.lastmod) : nlohmann::ordered_json();
-      j["changefreq"] = u.changefreq ? nlohmann::ordered_json(*u.changefreq) : nlohmann::ordered_json();
-      j["priority"] = u.priority ? nlohmann::ordered_json::parse(priority_text(*u.priority))
-                                 : nlohmann::ordered_json();
-      line = j.dump() + "\n";
-    }
-    std::fwrite(line.data(), 1, line.size(), stdout);
-  };
-  constexpr int kPageSize = 5000;
-  for (std::optional<std::int64_t> after = 0; after;) {
+  ExportLines lines(options.format == "csv");
+  lines.header();
+  constexpr int kPageSize = 10'000;
+  std::optional<store::ExportCursor> after;
+  for (bool more = true; more;) {
     after = db::read_unit(*engine, [&](db::Transaction& tx) {
-      return store::export_url_page(tx, filter, *after, kPageSize, write_line);
+      return store::export_url_page(tx, filter, after, kPageSize,
+                                    [&](const store::ExportedUrl& u) { lines.line(u); });
     });
+    more = after.has_value();
   }
+  lines.flush();
   std::fflush(stdout);
   return kExitOk;
 }

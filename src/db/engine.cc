@@ -5,6 +5,9 @@
 
 #include <cctype>
 #include <chrono>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 #include "db/internal/connection.h"
 #include "db/internal/pool.h"
@@ -63,6 +66,9 @@ std::string sqlite_path(std::string_view url) {
 
 void Transaction::check_usable() const {
   if (finished_) throw TransactionFailed("25000", "the unit of work has already ended");
+  if (appending_) {
+    throw Error("55000", "a bulk write is open on this transaction: close its appender first");
+  }
   if (first_error_) {
     throw TransactionFailed("25P02", "transaction failed earlier: " + *first_error_,
                             first_error_state_);
@@ -143,23 +149,131 @@ Result Transaction::exec(std::string_view sql, std::initializer_list<Value> para
   return exec(sql, std::span<const Value>(params.begin(), params.size()));
 }
 
-std::int64_t Transaction::copy_rows(std::string_view table, std::span<const std::string_view> columns,
-                                    std::span<const Value> cells) {
+void Transaction::for_each_row(std::string_view sql, std::span<const Value> params,
+                               const std::function<void(const RowView&)>& visit) {
   check_usable();
-  if (single_read_) throw Error("25006", "a single-statement read unit cannot write rows");
+  if (single_read_) throw Error("25006", "a single-statement read unit runs exec() only");
   const auto started = std::chrono::steady_clock::now();
   try {
-    const std::int64_t rows = connection_->copy_rows(table, columns, cells);
+    connection_->for_each_row(sql, params, visit);
     if (echo_) {
       const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
-      spdlog::info("SQL {:.3f} ms, {} rows: bulk write into {} ({} columns, values redacted)",
-                   took.count(), rows, table, columns.size());
+      spdlog::info("SQL {:.3f} ms, rows visited, {} params (redacted): {}", took.count(),
+                   params.size(), sql);
     }
-    return rows;
+  } catch (const Error& e) {
+    record_failure(e);
+    if (echo_) spdlog::info("SQL failed ({}): {}", e.sqlstate(), sql);
+    throw;
+  }
+}
+
+Appender Transaction::append(std::string_view table, std::span<const std::string_view> columns) {
+  check_usable();
+  if (single_read_) throw Error("25006", "a single-statement read unit cannot write rows");
+  try {
+    auto sink = connection_->append(table, columns);
+    return Appender(*this, std::move(sink), std::string(table));
   } catch (const Error& e) {
     record_failure(e);
     throw;
   }
+}
+
+std::int64_t Transaction::copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                                    std::span<const Value> cells) {
+  if (columns.empty() || cells.size() % columns.size() != 0) {
+    throw Error("22023", "copy_rows: cell count is not a multiple of the column count");
+  }
+  Appender rows = append(table, columns);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    std::visit(
+        [&rows](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) rows.null();
+          else if constexpr (std::is_same_v<T, std::int64_t>) rows.integer(v);
+          else if constexpr (std::is_same_v<T, double>) rows.real(v);
+          else if constexpr (std::is_same_v<T, bool>) rows.boolean(v);
+          else rows.text(v);
+        },
+        cells[i]);
+    if ((i + 1) % columns.size() == 0) rows.end_row();
+  }
+  return rows.close();
+}
+
+// ---- Appender ----
+
+Appender::Appender(Transaction& tx, std::unique_ptr<internal::RowSink> sink, std::string table)
+    : tx_(&tx), sink_(std::move(sink)), table_(std::move(table)),
+      started_(std::chrono::steady_clock::now()) {
+  tx_->appending_ = true;
+}
+
+Appender::Appender(Appender&& other) noexcept
+    : tx_(std::exchange(other.tx_, nullptr)),
+      sink_(std::move(other.sink_)),
+      table_(std::move(other.table_)),
+      rows_(other.rows_),
+      started_(other.started_) {}
+
+Appender::~Appender() {
+  if (sink_ == nullptr) return;
+  sink_->abandon();
+  sink_.reset();
+  tx_->appending_ = false;
+  tx_->record_failure(Error("57014", "a bulk write into " + table_ + " was abandoned before close()"));
+}
+
+template <typename F>
+Appender& Appender::guarded(F&& step) {
+  if (sink_ == nullptr) throw Error("55000", "the bulk write into " + table_ + " has ended");
+  try {
+    step(*sink_);
+  } catch (const Error& e) {
+    sink_->abandon();
+    sink_.reset();
+    tx_->appending_ = false;
+    tx_->record_failure(e);
+    throw;
+  }
+  return *this;
+}
+
+Appender& Appender::text(std::string_view value) {
+  return guarded([&](internal::RowSink& s) { s.text(value); });
+}
+Appender& Appender::null() {
+  return guarded([](internal::RowSink& s) { s.null(); });
+}
+Appender& Appender::integer(std::int64_t value) {
+  return guarded([&](internal::RowSink& s) { s.integer(value); });
+}
+Appender& Appender::real(double value) {
+  return guarded([&](internal::RowSink& s) { s.real(value); });
+}
+Appender& Appender::boolean(bool value) {
+  return guarded([&](internal::RowSink& s) { s.boolean(value); });
+}
+Appender& Appender::utc_seconds(std::int64_t unix_seconds) {
+  return guarded([&](internal::RowSink& s) { s.utc_seconds(unix_seconds); });
+}
+void Appender::end_row() {
+  guarded([](internal::RowSink& s) { s.end_row(); });
+  ++rows_;
+}
+
+std::int64_t Appender::close() {
+  std::int64_t written = 0;
+  guarded([&](internal::RowSink& s) { written = s.finish(); });
+  sink_.reset();
+  tx_->appending_ = false;
+  if (tx_->echo_) {
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started_;
+    spdlog::info("SQL {:.3f} ms, {} rows: bulk write into {} (values redacted)", took.count(),
+                 written, table_);
+  }
+  return written;
 }
 
 Dialect Transaction::dialect() const {

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "config/settings.h"
+#include "db/appender.h"
 #include "db/dialect.h"
 #include "db/errors.h"
 #include "db/pool_metrics.h"
@@ -46,9 +47,18 @@ class Transaction {
   Result exec(std::string_view sql, std::span<const Value> params = {});
   Result exec(std::string_view sql, std::initializer_list<Value> params);
 
-  // Bulk write in one round trip per batch: COPY FROM STDIN on PostgreSQL, multi-row INSERT
-  // chunked under SQLITE_MAX_VARIABLE_NUMBER on SQLite. `cells` is row-major,
-  // columns.size() values per row. Returns the rows written.
+  // One SELECT whose rows are visited as views, without building a Result: for reads of many
+  // rows (export pages). Not in a single-statement read unit.
+  void for_each_row(std::string_view sql, std::span<const Value> params,
+                    const std::function<void(const RowView&)>& visit);
+
+  // A bulk write of rows encoded as they come (db/appender.h): COPY FROM STDIN on
+  // PostgreSQL, one prepared INSERT stepped per row on SQLite. No other statement may run on
+  // this transaction until the appender is closed.
+  Appender append(std::string_view table, std::span<const std::string_view> columns);
+
+  // The same for rows already held as values: `cells` is row-major, columns.size() values per
+  // row. Returns the rows written.
   std::int64_t copy_rows(std::string_view table, std::span<const std::string_view> columns,
                          std::span<const Value> cells);
 
@@ -62,6 +72,7 @@ class Transaction {
 
  private:
   friend class UnitOfWork;
+  friend class Appender;
   Transaction(internal::Connection* connection, bool echo) : connection_(connection), echo_(echo) {}
   void check_usable() const;
   void record_failure(const Error& error);
@@ -71,6 +82,7 @@ class Transaction {
   internal::Connection* connection_;
   bool echo_;
   bool finished_ = false;
+  bool appending_ = false;  // an Appender is open: the connection is inside a bulk write
   std::optional<std::string> first_error_;
   std::string first_error_state_;  // its SQLSTATE: the cause of later refusals
   // A single-statement read unit (Session::begin_single_read): one SELECT, no BEGIN; a lost

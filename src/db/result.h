@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -85,6 +86,19 @@ template <>
 bool Row::convert<bool>(const std::string& text, std::size_t column) const;
 
 // The rows of one statement (possibly none) and the number of rows it changed.
+// One row of Transaction::for_each_row: its cells as views into the driver's buffers, valid
+// only during the call (nothing is copied). nullopt: SQL NULL. Timestamps are UTC
+// "YYYY-MM-DDTHH:MM:SSZ" text on both backends, as in Result.
+class RowView {
+ public:
+  explicit RowView(std::span<const std::optional<std::string_view>> cells) : cells_(cells) {}
+  std::optional<std::string_view> operator[](std::size_t column) const { return cells_[column]; }
+  std::size_t size() const { return cells_.size(); }
+
+ private:
+  std::span<const std::optional<std::string_view>> cells_;
+};
+
 class Result {
  public:
   class Iterator {

@@ -1,5 +1,7 @@
 #include "db/timestamps.h"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -52,18 +54,19 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
   return false;
 }
 
-std::string format_epoch(std::int64_t seconds) {
-  std::int64_t days = seconds / 86400;
-  std::int64_t rem = seconds % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
+void append_digits(std::string& out, std::int64_t value, int width) {
+  char buffer[8];
+  for (int i = width - 1; i >= 0; --i) {
+    buffer[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
   }
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
-  civil_from_days(days, y, m, d);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, rem % 3600 / 60,
-                     rem % 60);
+  out.append(buffer, static_cast<std::size_t>(width));
+}
+
+std::string format_epoch(std::int64_t seconds) {
+  std::string out;
+  append_utc_seconds(out, seconds);
+  return out;
 }
 
 }  // namespace
@@ -109,6 +112,35 @@ std::optional<std::string> to_utc_iso(std::string_view s) {
       hour * 3600 + minute * 60 + second - offset;
   return format_epoch(epoch);
 }
+
+void append_utc_seconds(std::string& out, std::int64_t seconds) {
+  std::int64_t days = seconds / 86400;
+  std::int64_t rem = seconds % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  if (y < 1 || y > 9999) {
+    throw std::out_of_range("a UTC instant outside the years 1 to 9999");
+  }
+  append_digits(out, y, 4);
+  out += '-';
+  append_digits(out, m, 2);
+  out += '-';
+  append_digits(out, d, 2);
+  out += 'T';
+  append_digits(out, rem / 3600, 2);
+  out += ':';
+  append_digits(out, rem % 3600 / 60, 2);
+  out += ':';
+  append_digits(out, rem % 60, 2);
+  out += 'Z';
+}
+
+std::string format_utc_seconds(std::int64_t seconds) { return format_epoch(seconds); }
 
 std::string format_utc(std::chrono::system_clock::time_point time) {
   return format_epoch(

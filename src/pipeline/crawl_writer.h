@@ -122,8 +122,12 @@ class CrawlStorage {
 };
 
 struct WriterTuning {
-  std::size_t batch_rows = 10'000;  // rows per unit of work
+  std::size_t batch_rows = 10'000;  // rows the crawl hands over at a time
   std::size_t queue_batches = 4;    // batches waiting for the writer (bounds memory)
+  // A writer that fell behind stores the batches already waiting in one unit of work, up to
+  // this many rows: fewer commits, and the server is fed without a pause between batches. It
+  // never waits for more rows inside a unit (that would hold a transaction open on a fetch).
+  std::size_t unit_rows = 50'000;
 };
 
 template <typename Row>
@@ -214,13 +218,29 @@ class CrawlWriter : public CrawlSink {
         if (queue_.empty()) break;
         event = std::move(queue_.front());
         queue_.pop_front();
-        if (std::holds_alternative<Batch>(event)) --queued_batches_;
+        if (auto* batch = std::get_if<Batch>(&event)) {
+          --queued_batches_;
+          take_waiting_batches(*batch);
+        }
         changed_.notify_all();
         if (failure_) continue;  // drain without writing after a failure
       }
       store_or_fail([&] { std::visit([this](auto& e) { store(e); }, event); });
     }
     if (!failure_) store_or_fail([&] { storage_.after_write(units_, counts(), true); });
+  }
+
+  // Joins the batches queued right behind `batch` to it, up to tuning_.unit_rows (the lock is
+  // held).
+  void take_waiting_batches(Batch& batch) {
+    while (!queue_.empty() && batch.size() < tuning_.unit_rows) {
+      auto* next = std::get_if<Batch>(&queue_.front());
+      if (next == nullptr) break;
+      batch.insert(batch.end(), std::make_move_iterator(next->begin()),
+                   std::make_move_iterator(next->end()));
+      queue_.pop_front();
+      --queued_batches_;
+    }
   }
 
   // Runs `step`; on an exception records the failure and stops the crawl. False on failure.

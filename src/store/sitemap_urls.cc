@@ -22,8 +22,8 @@ constexpr std::size_t kBaseColumns = 6;
 constexpr std::size_t kMergeChunkRows = 2000;
 
 db::Value utc_or_null(const std::optional<std::int64_t>& seconds) {
-  if (!seconds) return nullptr;
-  return db::format_utc(std::chrono::system_clock::time_point(std::chrono::seconds(*seconds)));
+  if (!seconds || !db::utc_seconds_in_range(*seconds)) return nullptr;
+  return db::format_utc_seconds(*seconds);
 }
 
 db::Value text_or_null(const std::string& text) {
@@ -90,10 +90,30 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch) {
   if (batch.rows.empty()) return 0;
   const bool extensions = has_extensions(batch.rows);
   const std::size_t columns = extensions ? kColumns.size() : kBaseColumns;
-  std::vector<db::Value> cells;
-  cells.reserve(batch.rows.size() * columns);
-  for (const auto& row : batch.rows) append_cells(cells, batch, row, extensions);
-  return tx.copy_rows("sitemap_urls", std::span(kColumns).first(columns), cells);
+  // Encoded straight from the rows (no intermediate values): the server stores one chunk
+  // while the next is encoded.
+  db::Appender out = tx.append("sitemap_urls", std::span(kColumns).first(columns));
+  static const UrlExtensions kNone;
+  const auto instant = [&out](const std::optional<std::int64_t>& seconds) {
+    seconds && db::utc_seconds_in_range(*seconds) ? out.utc_seconds(*seconds) : out.null();
+  };
+  for (const auto& row : batch.rows) {
+    out.text(batch.file_ids[row.file]).text(batch.domain_id).text(row.url);
+    instant(row.lastmod);
+    row.changefreq ? out.text(model::to_string(*row.changefreq)) : out.null();
+    row.priority ? out.real(*row.priority) : out.null();
+    if (extensions) {
+      const UrlExtensions& e = row.extensions ? *row.extensions : kNone;
+      e.image_count > 0 ? out.integer(e.image_count) : out.null();
+      e.first_image_loc.empty() ? out.null() : out.text(e.first_image_loc);
+      e.video_count > 0 ? out.integer(e.video_count) : out.null();
+      e.news_title.empty() ? out.null() : out.text(e.news_title);
+      instant(e.news_publication_date);
+      e.alternates_json.empty() ? out.null() : out.text(e.alternates_json);
+    }
+    out.end_row();
+  }
+  return out.close();
 }
 
 std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch) {

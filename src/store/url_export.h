@@ -1,22 +1,25 @@
 #pragma once
-// Reads stored sitemap URLs for `scrapersky export` page by page (keyset on the ingest id): the
-// caller reads each page in a short read unit of its own, so memory stays constant whatever the
-// table size and no transaction stays open between pages.
+// Reads stored sitemap URLs for `scrapersky export` page by page, keyset on the table's key
+// (sitemap_file_id, url): the caller reads each page in a short read unit of its own, so memory
+// stays constant whatever the table size and no transaction stays open between pages. Rows come
+// in key order: by sitemap file, then by URL.
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "db/engine.h"
 
 namespace scrapersky::store {
 
+// One exported row; the views are valid only during the emit call.
 struct ExportedUrl {
-  std::string domain;
-  std::string sitemap_url;
-  std::string url;
-  std::optional<std::string> lastmod;
-  std::optional<std::string> changefreq;
+  std::string_view domain;
+  std::string_view sitemap_url;
+  std::string_view url;
+  std::optional<std::string_view> lastmod;  // UTC "YYYY-MM-DDTHH:MM:SSZ"
+  std::optional<std::string_view> changefreq;
   std::optional<double> priority;
 };
 
@@ -25,11 +28,17 @@ struct ExportFilter {
   std::optional<std::string> job_id;  // sitemap files last scanned by this job
 };
 
-// One page of the export: calls `emit` for up to `page_size` matching rows after the ingest id
-// `after` (0: from the start), in ingest order. Returns the id to pass as `after` for the next
-// page, or nullopt when this page was the last.
-std::optional<std::int64_t> export_url_page(db::Transaction& tx, const ExportFilter& filter,
-                                            std::int64_t after, int page_size,
+// The key of the last row of a page: the next page starts after it.
+struct ExportCursor {
+  std::string sitemap_file_id;
+  std::string url;
+};
+
+// One page of the export: calls `emit` for up to `page_size` matching rows after `after`
+// (nullopt: from the start), in key order. Returns the cursor for the next page, or nullopt
+// when this page was the last.
+std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFilter& filter,
+                                            const std::optional<ExportCursor>& after, int page_size,
                                             const std::function<void(const ExportedUrl&)>& emit);
 
 }  // namespace scrapersky::store

@@ -29,8 +29,10 @@ class FakeConnection final : public Connection {
   ~FakeConnection() override { ++server_.closed; }
   Dialect dialect() const override { return Dialect::kPostgres; }
   Result exec(std::string_view, std::span<const Value>) override { return Result(); }
-  std::int64_t copy_rows(std::string_view, std::span<const std::string_view>, std::span<const Value>) override {
-    return 0;
+  void for_each_row(std::string_view, std::span<const Value>,
+                    const std::function<void(const RowView&)>&) override {}
+  std::unique_ptr<RowSink> append(std::string_view, std::span<const std::string_view>) override {
+    return nullptr;
   }
   void begin(bool) override { status_ = TxStatus::kInTransaction; }
   void commit() override { status_ = TxStatus::kIdle; }

@@ -82,6 +82,42 @@ TEST_F(SqliteTest, MigrateCreatesSchemaV1AndIsIdempotent) {
   }
 }
 
+// Schema v4 drops sitemap_urls' identity key: a database written at v3 keeps every row, its
+// values and its ingest order, and the (sitemap_file_id, url) key still refuses a duplicate.
+TEST_F(SqliteTest, MigratingToV4KeepsEveryStoredUrl) {
+  auto db = engine();
+  ASSERT_EQ(migrate(*db, 3), 3);
+  const std::string domain = model::new_uuid_v4();
+  const std::string file = model::new_uuid_v4();
+  {
+    auto s = db->session();
+    auto uow = s.begin();
+    uow.tx().exec("INSERT INTO domains (id, domain) VALUES ($1, $2)", {domain, "example.com"});
+    uow.tx().exec("INSERT INTO sitemap_files (id, domain_id, url) VALUES ($1, $2, $3)",
+                  {file, domain, "https://example.com/sitemap.xml"});
+    for (const char* url : {"https://example.com/z", "https://example.com/a", "https://example.com/m"}) {
+      uow.tx().exec("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url, lastmod, changefreq, "
+                    "priority) VALUES ($1, $2, $3, '0001-01-01T00:00:00Z', 'daily', 0.5)",
+                    {file, domain, std::string(url)});
+    }
+    uow.commit();
+  }
+  ASSERT_EQ(migrate(*db), latest_schema_version());
+  auto s = db->session();
+  auto uow = s.begin();
+  const auto rows = uow.tx().exec("SELECT url, lastmod, changefreq, priority FROM sitemap_urls ORDER BY rowid");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].get<std::string>("url"), "https://example.com/z");
+  EXPECT_EQ(rows[2].get<std::string>("url"), "https://example.com/m");
+  EXPECT_EQ(rows[1].get<std::string>("lastmod"), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(rows[1].get<std::string>("changefreq"), "daily");
+  EXPECT_DOUBLE_EQ(rows[1].get<double>("priority"), 0.5);
+  EXPECT_EQ(table_sql(*db, "sitemap_urls").find(" id "), std::string::npos);
+  EXPECT_THROW(uow.tx().exec("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url) VALUES ($1, $2, $3)",
+                             {file, domain, "https://example.com/a"}),
+               IntegrityError);
+}
+
 TEST_F(SqliteTest, EveryStatusCheckConstraintEqualsTheCppEnum) {
   auto db = engine();
   migrate(*db);

@@ -211,6 +211,52 @@ TEST_F(SqliteTest, BulkWriteChunksPastTheVariableLimit) {
   uow.commit();
 }
 
+// The appender: every cell kind, timestamps at both ends of years 1..9999, and the ways a
+// bulk write can go wrong (a short row, an abandoned write, a statement while it is open).
+TEST_F(SqliteTest, AppenderWritesEveryCellKindAndFailsTheUnitOnAShortRow) {
+  auto db = engine();
+  auto s = db->session();
+  {
+    auto uow = s.begin();
+    uow.tx().exec("CREATE TABLE appended (n integer, v text, d real, b boolean, t text)");
+    const std::vector<std::string_view> columns = {"n", "v", "d", "b", "t"};
+    auto rows = uow.tx().append("appended", columns);
+    rows.integer(1).text("tab\there").real(0.5).boolean(true).utc_seconds(-62135596800).end_row();
+    rows.integer(2).null().null().boolean(false).utc_seconds(253402300799).end_row();
+    rows.integer(3).text("").real(-1).null().utc_seconds(0).end_row();
+    EXPECT_THROW(uow.tx().exec("SELECT 1"), Error);  // the bulk write is still open
+    EXPECT_EQ(rows.close(), 3);
+    uow.commit();
+  }
+  auto read = s.begin_read();
+  const auto r = read.tx().exec("SELECT n, v, d, b, t FROM appended ORDER BY n");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].get<std::string>("v"), "tab\there");
+  EXPECT_EQ(r[0].get<std::string>("t"), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(r[1].get<std::string>("t"), "9999-12-31T23:59:59Z");
+  EXPECT_TRUE(r[1].is_null("v"));
+  EXPECT_EQ(r[2].get<std::string>("t"), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(r[2].get<std::string>("v"), "");
+  read.commit();
+
+  {
+    auto uow = s.begin();
+    const std::vector<std::string_view> columns = {"n", "v", "d", "b", "t"};
+    auto rows = uow.tx().append("appended", columns);
+    rows.integer(4).text("short");
+    EXPECT_THROW(rows.end_row(), Error);
+    EXPECT_THROW(uow.tx().exec("SELECT 1"), TransactionFailed);
+  }
+  {
+    auto uow = s.begin();
+    const std::vector<std::string_view> columns = {"n"};
+    { auto rows = uow.tx().append("appended", columns); rows.integer(5).end_row(); }  // never closed
+    EXPECT_THROW(uow.tx().exec("SELECT 1"), TransactionFailed);
+  }
+  auto check = s.begin_read();
+  EXPECT_EQ(check.tx().exec("SELECT count(*) FROM appended").front().get<int>(0), 3);
+}
+
 TEST_F(SqliteTest, BulkWriteRefusesIdentifiersThatAreNotPlainNames) {
   auto db = engine();
   auto s = db->session();

@@ -2,6 +2,7 @@
 // Private to src/db/: one driver connection behind a dialect-neutral interface. The pool,
 // sessions and units of work are written against this; postgres/ and sqlite/ implement it.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,15 +15,37 @@ namespace scrapersky::db::internal {
 
 enum class TxStatus { kIdle, kInTransaction, kFailed, kUnknown };
 
+// The backend half of a db::Appender: takes one row's cells in column order, then end_row().
+// Throws the db::Error family; after a throw the sink is done (the transaction has failed).
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void text(std::string_view value) = 0;
+  virtual void null() = 0;
+  virtual void integer(std::int64_t value) = 0;
+  virtual void real(double value) = 0;
+  virtual void boolean(bool value) = 0;
+  virtual void utc_seconds(std::int64_t unix_seconds) = 0;
+  virtual void end_row() = 0;
+  // Ends the write; returns the rows the backend reports written.
+  virtual std::int64_t finish() = 0;
+  // Ends the write without keeping it (the destructor's path); never throws.
+  virtual void abandon() noexcept = 0;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
   virtual Dialect dialect() const = 0;
   // One statement with $1..$N placeholders. Throws the db::Error family.
   virtual Result exec(std::string_view sql, std::span<const Value> params) = 0;
-  // Writes row-major `cells` (columns.size() per row) in as few round trips as possible.
-  virtual std::int64_t copy_rows(std::string_view table, std::span<const std::string_view> columns,
-                                 std::span<const Value> cells) = 0;
+  // One SELECT whose rows are handed to `visit` one at a time as views (no Result is built).
+  virtual void for_each_row(std::string_view sql, std::span<const Value> params,
+                            const std::function<void(const RowView&)>& visit) = 0;
+  // Starts a bulk write of rows into `table` (names checked by check_identifier). No other
+  // statement may run on this connection until the sink has finished or been abandoned.
+  virtual std::unique_ptr<RowSink> append(std::string_view table,
+                                          std::span<const std::string_view> columns) = 0;
   virtual void begin(bool write) = 0;
   // Throws CommitFailed unless the server confirms the commit.
   virtual void commit() = 0;

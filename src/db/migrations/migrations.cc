@@ -15,6 +15,7 @@ const std::vector<Migration>& all_migrations() {
       {1, "schema v1: jobs, batch_jobs, domains, sitemap_files, sitemap_urls, pages", &schema_v1},
       {2, "schema v2: row_counts kept by triggers (exact domain total)", &schema_v2},
       {3, "schema v3: lease_token on the queue tables (fenced claims)", &schema_v3},
+      {4, "schema v4: sitemap_urls keyed by (sitemap_file_id, url), no identity column", &schema_v4},
   };
   return migrations;
 }
@@ -80,10 +81,12 @@ int schema_version(Engine& engine) {
   return version;
 }
 
-int migrate(Engine& engine) {
+int migrate(Engine& engine) { return migrate(engine, latest_schema_version()); }
+
+int migrate(Engine& engine, int up_to) {
   const int before = schema_version(engine);
   for (const auto& m : internal::all_migrations()) {
-    if (m.version > before) apply(engine, m);
+    if (m.version > before && m.version <= up_to) apply(engine, m);
   }
   return schema_version(engine);
 }

@@ -48,6 +48,32 @@ std::string check_in(std::string_view table, std::string_view column) {
 
 }  // namespace
 
+std::string sitemap_urls_table(Dialect dialect, std::string_view name, SitemapUrlsKey key) {
+  const Types t{dialect};
+  using namespace model;
+  // v1 had a never-exposed bigint identity key; v4 keys rows by (sitemap_file_id, url) alone.
+  const std::string id = key == SitemapUrlsKey::kIdentity ? fmt::format("id {}, ", t.identity_pk()) : "";
+  const char* unique = key == SitemapUrlsKey::kIdentity ? "CONSTRAINT uq_sitemap_urls_file_url UNIQUE"
+                       : dialect == Dialect::kSqlite    ? "PRIMARY KEY"
+                                                        : "CONSTRAINT uq_sitemap_urls_file_url UNIQUE";
+  return fmt::format(
+      "CREATE TABLE {name} ("
+      "{id}"
+      "sitemap_file_id {uuid} NOT NULL, "
+      "domain_id {uuid} NOT NULL, "
+      "url text NOT NULL, lastmod {time}, changefreq text, priority real, "
+      "status text NOT NULL DEFAULT 'Pending', image_count integer, first_image_loc text, "
+      "video_count integer, news_title text, news_publication_date {time}, alternates {json}, "
+      "{stamps}, {unique} (sitemap_file_id, url), "
+      "{ck_changefreq}, {ck_status}){without_rowid}",
+      fmt::arg("name", name), fmt::arg("id", id), fmt::arg("unique", unique),
+      fmt::arg("uuid", t.uuid()), fmt::arg("json", t.json()),
+      fmt::arg("time", t.time()), fmt::arg("stamps", t.created_updated()),
+      fmt::arg("ck_changefreq", check_in<Changefreq>("sitemap_urls", "changefreq")),
+      fmt::arg("ck_status", check_in<SitemapUrlStatus>("sitemap_urls", "status")),
+      fmt::arg("without_rowid", key == SitemapUrlsKey::kNaturalWithoutRowid ? " WITHOUT ROWID" : ""));
+}
+
 std::vector<std::string> schema_v1(Dialect dialect) {
   const Types t{dialect};
   using namespace model;
@@ -122,20 +148,7 @@ std::vector<std::string> schema_v1(Dialect dialect) {
   // The ingest table: narrow, no random key, one unique index that also serves re-scans, and
   // no foreign keys: their per-row checks were ~60% of COPY time (docs/database.md). The
   // repositories delete a sitemap file's URLs with the file (store/sitemap_file_records.cc).
-  s.push_back(fmt::format(
-      "CREATE TABLE sitemap_urls ("
-      "id {identity}, "
-      "sitemap_file_id {uuid} NOT NULL, "
-      "domain_id {uuid} NOT NULL, "
-      "url text NOT NULL, lastmod {time}, changefreq text, priority real, "
-      "status text NOT NULL DEFAULT 'Pending', image_count integer, first_image_loc text, "
-      "video_count integer, news_title text, news_publication_date {time}, alternates {json}, "
-      "{stamps}, CONSTRAINT uq_sitemap_urls_file_url UNIQUE (sitemap_file_id, url), "
-      "{ck_changefreq}, {ck_status})",
-      fmt::arg("identity", t.identity_pk()), fmt::arg("uuid", t.uuid()), fmt::arg("json", t.json()),
-      fmt::arg("time", t.time()), fmt::arg("stamps", t.created_updated()),
-      fmt::arg("ck_changefreq", check_in<Changefreq>("sitemap_urls", "changefreq")),
-      fmt::arg("ck_status", check_in<SitemapUrlStatus>("sitemap_urls", "status"))));
+  s.push_back(sitemap_urls_table(dialect, "sitemap_urls", SitemapUrlsKey::kIdentity));
 
   s.push_back(fmt::format(
       "CREATE TABLE pages ("

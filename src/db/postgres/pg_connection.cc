@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "db/timestamps.h"
@@ -16,7 +18,9 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kBoolOid = 16;
 constexpr Oid kFloat8Oid = 701;
 constexpr Oid kTimestamptzOid = 1184;
-constexpr std::size_t kCopyChunkBytes = 1 << 20;
+// COPY data is sent in chunks of this size: small enough that the server starts storing soon
+// after a write begins, large enough that a send costs little.
+constexpr std::size_t kCopyChunkBytes = 64 * 1024;
 
 struct PgConnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }
@@ -74,18 +78,6 @@ void append_copy_text(std::string& out, std::string_view text) {
   out.append(text.data() + start, text.size() - start);
 }
 
-void append_copy_value(std::string& out, const Value& value) {
-  struct Visitor {
-    std::string& out;
-    void operator()(std::nullptr_t) const { out += "\\N"; }
-    void operator()(std::int64_t v) const { fmt::format_to(std::back_inserter(out), "{}", v); }
-    void operator()(double v) const { out += double_text(v); }
-    void operator()(bool v) const { out += v ? 't' : 'f'; }
-    void operator()(const std::string& v) const { append_copy_text(out, v); }
-  };
-  std::visit(Visitor{out}, value);
-}
-
 class PgConnection final : public Connection {
  public:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
@@ -93,6 +85,40 @@ class PgConnection final : public Connection {
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   Result exec(std::string_view sql, std::span<const Value> params) override {
+    const ResultPtr res = run(sql, params);
+    return to_result(res.get());
+  }
+
+  void for_each_row(std::string_view sql, std::span<const Value> params,
+                    const std::function<void(const RowView&)>& visit) override {
+    const ResultPtr res = run(sql, params);
+    const int rows = PQntuples(res.get());
+    const int cols = PQnfields(res.get());
+    std::vector<bool> is_timestamptz;
+    for (int c = 0; c < cols; ++c) is_timestamptz.push_back(PQftype(res.get(), c) == kTimestamptzOid);
+    std::vector<std::optional<std::string_view>> cells(static_cast<std::size_t>(cols));
+    std::vector<std::string> utc(static_cast<std::size_t>(cols));
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        auto& cell = cells[static_cast<std::size_t>(c)];
+        if (PQgetisnull(res.get(), r, c)) {
+          cell.reset();
+          continue;
+        }
+        cell.emplace(PQgetvalue(res.get(), r, c), PQgetlength(res.get(), r, c));
+        if (is_timestamptz[c]) {
+          if (auto converted = to_utc_iso(*cell)) {
+            utc[static_cast<std::size_t>(c)] = std::move(*converted);
+            cell.emplace(utc[static_cast<std::size_t>(c)]);
+          }
+        }
+      }
+      visit(RowView(cells));
+    }
+  }
+
+ private:
+  ResultPtr run(std::string_view sql, std::span<const Value> params) {
     std::vector<Param> converted;
     converted.reserve(params.size());
     for (const auto& p : params) converted.push_back(to_param(p));
@@ -106,11 +132,13 @@ class PgConnection final : public Connection {
     ResultPtr res(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
                                types.data(), values.data(), nullptr, nullptr, 0));
     check(res.get());
-    return to_result(res.get());
+    return res;
   }
 
-  std::int64_t copy_rows(std::string_view table, std::span<const std::string_view> columns,
-                         std::span<const Value> cells) override {
+ public:
+
+  std::unique_ptr<RowSink> append(std::string_view table,
+                                  std::span<const std::string_view> columns) override {
     check_identifier(table);
     std::string sql = fmt::format("COPY {} (", table);
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -119,47 +147,13 @@ class PgConnection final : public Connection {
       sql += columns[i];
     }
     sql += ") FROM STDIN";
-    if (columns.empty() || cells.size() % columns.size() != 0) {
-      throw Error("22023", "copy_rows: cell count is not a multiple of the column count");
-    }
+    if (columns.empty()) throw Error("22023", "a bulk write needs at least one column");
     ResultPtr start(PQexecParams(conn_.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
     if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
       check(start.get());
       throw Error("XX000", "COPY did not start");
     }
-    std::string buffer;
-    buffer.reserve(kCopyChunkBytes + 4096);
-    bool send_failed = false;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      append_copy_value(buffer, cells[i]);
-      buffer += (i + 1) % columns.size() == 0 ? '\n' : '\t';
-      if (buffer.size() >= kCopyChunkBytes) {
-        if (PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) != 1) {
-          send_failed = true;
-          break;
-        }
-        buffer.clear();
-      }
-    }
-    if (!send_failed && !buffer.empty() &&
-        PQputCopyData(conn_.get(), buffer.data(), static_cast<int>(buffer.size())) != 1) {
-      send_failed = true;
-    }
-    PQputCopyEnd(conn_.get(), send_failed ? "client failed to send COPY data" : nullptr);
-    // Drain every result so the connection is ready for the next statement.
-    std::int64_t copied = 0;
-    ResultPtr failure;
-    while (PGresult* raw = PQgetResult(conn_.get())) {
-      ResultPtr r(raw);
-      if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
-        copied = std::atoll(PQcmdTuples(raw));
-      } else if (!failure) {
-        failure = std::move(r);
-      }
-    }
-    if (failure) check(failure.get());
-    if (send_failed || PQstatus(conn_.get()) != CONNECTION_OK) check(nullptr);
-    return copied;
+    return std::make_unique<CopySink>(*this, columns.size());
   }
 
   void begin(bool) override { simple("BEGIN"); }
@@ -220,6 +214,108 @@ class PgConnection final : public Connection {
   }
 
  private:
+  // COPY text, encoded into a buffer that is sent whenever it passes kCopyChunkBytes: the
+  // server stores one chunk while the next is encoded.
+  class CopySink final : public RowSink {
+   public:
+    CopySink(PgConnection& connection, std::size_t columns)
+        : connection_(connection), columns_(columns) {
+      buffer_.reserve(kCopyChunkBytes + 4096);
+    }
+    ~CopySink() override { abandon(); }
+
+    void text(std::string_view value) override {
+      next_cell();
+      append_copy_text(buffer_, value);
+    }
+    void null() override {
+      next_cell();
+      buffer_ += "\\N";
+    }
+    void integer(std::int64_t value) override {
+      next_cell();
+      fmt::format_to(std::back_inserter(buffer_), "{}", value);
+    }
+    void real(double value) override {
+      next_cell();
+      buffer_ += double_text(value);
+    }
+    void boolean(bool value) override {
+      next_cell();
+      buffer_ += value ? 't' : 'f';
+    }
+    void utc_seconds(std::int64_t unix_seconds) override {
+      next_cell();
+      try {
+        append_utc_seconds(buffer_, unix_seconds);
+      } catch (const std::out_of_range& e) {
+        throw Error("22008", e.what());
+      }
+    }
+    void end_row() override {
+      if (cells_ != columns_) {
+        throw Error("22023", fmt::format("a row of {} cells for {} columns", cells_, columns_));
+      }
+      buffer_ += '\n';
+      cells_ = 0;
+      ++rows_;
+      if (buffer_.size() >= kCopyChunkBytes) send();
+    }
+    std::int64_t finish() override {
+      if (cells_ != 0) throw Error("22023", "the last row was not ended");
+      if (!buffer_.empty()) send();
+      open_ = false;
+      PQputCopyEnd(connection_.conn_.get(), nullptr);
+      return drain();
+    }
+    void abandon() noexcept override {
+      if (!open_) return;
+      open_ = false;
+      try {
+        PQputCopyEnd(connection_.conn_.get(), "the bulk write was abandoned");
+        drain();
+      } catch (...) {
+        // The COPY failed as asked; the transaction is failed and will be rolled back.
+      }
+    }
+
+   private:
+    void next_cell() {
+      if (cells_ == columns_) throw Error("22023", fmt::format("more than {} cells in a row", columns_));
+      if (cells_++ != 0) buffer_ += '\t';
+    }
+    void send() {
+      if (PQputCopyData(connection_.conn_.get(), buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+        open_ = false;
+        connection_.check(nullptr);  // the link is gone: ConnectionError
+      }
+      buffer_.clear();
+    }
+    // Reads every result so the connection is ready for the next statement.
+    std::int64_t drain() {
+      std::int64_t copied = 0;
+      ResultPtr failure;
+      while (PGresult* raw = PQgetResult(connection_.conn_.get())) {
+        ResultPtr r(raw);
+        if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
+          copied = std::atoll(PQcmdTuples(raw));
+        } else if (!failure) {
+          failure = std::move(r);
+        }
+      }
+      if (failure) connection_.check(failure.get());
+      if (PQstatus(connection_.conn_.get()) != CONNECTION_OK) connection_.check(nullptr);
+      return copied;
+    }
+
+    PgConnection& connection_;
+    const std::size_t columns_;
+    std::size_t cells_ = 0;
+    std::int64_t rows_ = 0;
+    bool open_ = true;
+    std::string buffer_;
+  };
+
   void simple(const char* sql) {
     ResultPtr res(PQexecParams(conn_.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 0));
     check(res.get());

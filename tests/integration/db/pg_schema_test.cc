@@ -143,6 +143,33 @@ TEST_F(PostgresSchema, SitemapUrlsTakeABulkWriteAndKeepUtcLastmod) {
   uow.commit();
 }
 
+// Schema v4 drops sitemap_urls' identity key in place: rows written at v3 keep their values,
+// the column is gone, and the (sitemap_file_id, url) key still refuses a duplicate.
+TEST_F(PostgresSchema, MigratingToV4KeepsEveryStoredUrl) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  auto engine = isolated(url);
+  ASSERT_EQ(migrate(*engine, 3), 3);
+  const std::string domain = model::new_uuid_v4();
+  const std::string file = model::new_uuid_v4();
+  run(*engine, "INSERT INTO domains (id, domain) VALUES ('" + domain + "', 'example.com')");
+  run(*engine, "INSERT INTO sitemap_files (id, domain_id, url) VALUES ('" + file + "', '" + domain +
+                   "', 'https://example.com/sitemap.xml')");
+  run(*engine, "INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url, lastmod, priority) "
+               "SELECT '" + file + "', '" + domain + "', 'https://example.com/' || g, "
+               "'9999-12-31T23:59:59Z', 0.5 FROM generate_series(1, 1000) g");
+  ASSERT_EQ(migrate(*engine), latest_schema_version());
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM sitemap_urls WHERE lastmod = '9999-12-31T23:59:59Z' "
+                         "AND priority = 0.5").front().get<int>(0), 1000);
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM information_schema.columns WHERE table_schema = '" +
+                             schema_ + "' AND table_name = 'sitemap_urls' AND column_name = 'id'")
+                .front().get<int>(0), 0);
+  auto s = engine->session();
+  auto uow = s.begin();
+  EXPECT_THROW(uow.tx().exec("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url) VALUES ($1, $2, $3)",
+                             {file, domain, "https://example.com/7"}),
+               IntegrityError);
+}
+
 TEST_F(PostgresSchema, FourProcessesMigratingAtOnceEndWithOneSchema) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   auto engine = isolated(url);
