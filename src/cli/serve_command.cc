@@ -59,7 +59,7 @@ int run_serve(const ServeOptions& options) {
   std::unique_ptr<jobs::WorkerPool> workers;
   if (!options.no_workers) {
     workers = std::make_unique<jobs::WorkerPool>(*engine, settings,
-                                                 jobs::WorkerOptions::from_settings(settings),
+                                                 jobs::WorkerPoolOptions::from_settings(settings),
                                                  fetch::Options::from_settings(settings.fetch));
   }
 

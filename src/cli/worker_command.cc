@@ -18,9 +18,9 @@ int run_worker(const WorkerOptions& options) {
   configure_logging(settings, /*quiet_info=*/false);
   auto engine = db::Engine::create(settings);
 
-  auto worker_options = jobs::WorkerOptions::from_settings(settings);
-  if (options.concurrency) worker_options.concurrency = *options.concurrency;
-  jobs::WorkerPool pool(*engine, settings, worker_options,
+  auto pool_options = jobs::WorkerPoolOptions::from_settings(settings);
+  if (options.concurrency) pool_options.concurrency = *options.concurrency;
+  jobs::WorkerPool pool(*engine, settings, pool_options,
                         fetch::Options::from_settings(settings.fetch));
   std::atomic<bool> stopping{false};
   InterruptWatch interrupt([&] {

@@ -13,15 +13,15 @@
 
 namespace scrapersky::jobs {
 
-WorkerOptions WorkerOptions::from_settings(const config::Settings& settings) {
-  WorkerOptions options;
+WorkerPoolOptions WorkerPoolOptions::from_settings(const config::Settings& settings) {
+  WorkerPoolOptions options;
   options.poll_interval = settings.api.worker_poll_interval;
   options.lease = settings.api.worker_lease;
   return options;
 }
 
 WorkerPool::WorkerPool(db::Engine& engine, const config::Settings& settings,
-                       WorkerOptions options, fetch::Options fetch_options)
+                       WorkerPoolOptions options, fetch::Options fetch_options)
     : engine_(engine), settings_(settings), options_(std::move(options)) {
   if (options_.worker_id.empty()) options_.worker_id = store::new_holder_id();
   options_.concurrency = std::max(1, options_.concurrency);

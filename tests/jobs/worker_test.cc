@@ -68,7 +68,7 @@ class JobsTest : public ::testing::Test {
 
   std::unique_ptr<jobs::WorkerPool> start_pool(int concurrency = 2,
                                                std::chrono::seconds lease = 60s) {
-    jobs::WorkerOptions o;
+    jobs::WorkerPoolOptions o;
     o.concurrency = concurrency;
     o.lease = lease;
     o.poll_interval = 50ms;
