@@ -1,4 +1,4 @@
-// `scrapersky serve [--host H] [--port P] [--no-workers]` (spec/cli.md, spec/api.md): the
+// `scrapersky serve [--host H] [--port P] [--no-workers]` (docs/cli.md; docs/api.md): the
 // ScraperSky v3 HTTP API plus, unless --no-workers, the background workers in-process.
 // Listens first, then waits for the database (docs/workers.md, "Starting before the
 // database"), then starts the workers. SIGTERM/SIGINT: stop accepting at once, finish

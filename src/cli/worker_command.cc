@@ -1,4 +1,4 @@
-// `scrapersky worker [--concurrency N]`: background workers only (spec/cli.md). Waits for the
+// `scrapersky worker [--concurrency N]`: background workers only (docs/cli.md). Waits for the
 // database (docs/workers.md, "Starting before the database"), then claims queued work until
 // SIGTERM/SIGINT, hands claimed work back and exits 0.
 #include <atomic>

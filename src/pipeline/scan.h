@@ -27,7 +27,8 @@
 
 namespace scrapersky::pipeline {
 
-// What a scan did: the CLI's `--json` summary and the job's result_data (spec/cli.md).
+// What a scan did: the CLI's `--json` summary and the job's result_data (docs/cli.md, "The
+// `--json` summary").
 struct ScanSummary {
   std::string job_id;
   std::string target;

@@ -1,4 +1,4 @@
-// QueuePool semantics against fake connections: every rule of spec/database.md rule 3 that
+// QueuePool semantics against fake connections: everything docs/database.md, "Pool" says that
 // does not need a real server (tests/integration/db/ repeats the important ones on PostgreSQL).
 #include "db/internal/pool.h"
 
