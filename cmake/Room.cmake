@@ -15,12 +15,15 @@ endfunction()
 # scrapersky_test(NAME SOURCES ... DEPS ... LABELS ...): one GoogleTest binary registered with CTest.
 function(scrapersky_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
-  # A test folder still being written (sources listed, not there yet) must not break the
-  # configure step for everyone else: skip that target with a warning.
+  # A listed source that is missing stops the configure step, naming it: a test that is not
+  # built would otherwise drop out of CI without anyone noticing.
+  if(NOT T_SOURCES)
+    message(FATAL_ERROR "scrapersky_test(${name}): no SOURCES listed")
+  endif()
   foreach(src ${T_SOURCES})
-    if(NOT IS_ABSOLUTE ${src} AND NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${src})
-      message(WARNING "scrapersky_test(${name}): ${src} does not exist yet; target skipped")
-      return()
+    get_filename_component(path ${src} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT EXISTS ${path})
+      message(FATAL_ERROR "scrapersky_test(${name}): source ${src} does not exist (${path})")
     endif()
   endforeach()
   add_executable(${name} ${T_SOURCES})

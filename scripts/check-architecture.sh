@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The database rules a compiler cannot check (spec/database.md rules 1, 2 and 7). Prints
-# file:line for each violation and exits 1 when there is any.
+# The database rules a compiler cannot check (docs/database.md, "One gate, one URL" and
+# "Transaction-mode poolers"). Prints file:line for each violation and exits 1 when there is any.
 #   - driver headers (libpq-fe.h, sqlite3.h) are included only under src/db/;
 #   - database URL literals appear in src/ only under src/config/ (and src/db/, which parses them);
 #   - no named/prepared statements anywhere in src/.

@@ -1,7 +1,8 @@
 #pragma once
-// Credentials of api.md "Auth": `Authorization: Bearer <JWT>` (HS256, aud "authenticated",
-// exp and sub required) or an API key from API_KEYS (X-API-Key, or as the Bearer value).
-// With neither configured the server runs open, which is allowed only on loopback.
+// Credentials (docs/api.md, "Decisions": JWT, API keys, Open mode): `Authorization: Bearer <JWT>`
+// (HS256, aud "authenticated", exp and sub required) or an API key from API_KEYS (X-API-Key, or as
+// the Bearer value). With neither configured the server runs open, which is allowed only on
+// loopback.
 #include <cstdint>
 #include <functional>
 #include <optional>

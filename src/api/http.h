@@ -97,8 +97,9 @@ class ApiError : public std::runtime_error {
   nlohmann::json detail_;
 };
 
-// The error envelope of api.md item 9 for `status`. A null `detail` repeats the message. A 503
-// also gets `Retry-After` (the error's retry_after, else kRetryAfterUnavailable).
+// The error envelope (docs/api.md, "Decisions", Errors) for `status`: {"error": true, "message",
+// "detail", "status_code"}. A null `detail` repeats the message. A 503 also gets `Retry-After` (the
+// error's retry_after, else kRetryAfterUnavailable).
 Response error_response(int status, std::string_view message, const nlohmann::json& detail = nullptr);
 Response error_response(const ApiError& error);
 

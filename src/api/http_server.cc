@@ -43,7 +43,7 @@ bool is_multipart(std::string_view content_type) {
 
 }  // namespace
 
-class Session;
+class HttpConnection;
 
 struct HttpServer::Impl {
   Impl(ServerOptions opts, const Router& router)
@@ -66,13 +66,13 @@ struct HttpServer::Impl {
   ServerOptions options;
   RequestPipeline pipeline;
 
-  // Registry of open connections. Declared before the io_context so that sessions destroyed
+  // Registry of open connections. Declared before the io_context so that connections destroyed
   // with it can still unregister.
   mutable std::mutex mutex;
-  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
-  std::uint64_t next_session_id = 0;
+  std::unordered_map<std::uint64_t, std::weak_ptr<HttpConnection>> connections;
+  std::uint64_t next_connection_id = 0;
   bool accept_paused = false;
-  bool finished = false;  // threads joined: sessions destroyed later must not post anything
+  bool finished = false;  // threads joined: connections destroyed later must not post anything
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<std::uint64_t> served{0};
@@ -94,18 +94,19 @@ struct HttpServer::Impl {
 
 // One TCP connection: read a request, run the handler on the worker pool, write the
 // response, repeat while keep-alive. Everything but the handler runs on the stream's strand.
-class Session : public std::enable_shared_from_this<Session> {
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  Session(HttpServer::Impl& server, std::uint64_t id, tcp::socket socket)
+  HttpConnection(HttpServer::Impl& server, std::uint64_t id, tcp::socket socket)
       : server_(server), id_(id), stream_(std::move(socket)) {
     beast::error_code ec;
     const auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
   }
-  ~Session() { server_.unregister(id_); }
+  ~HttpConnection() { server_.unregister(id_); }
 
   void start() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this()));
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpConnection::read_header, shared_from_this()));
   }
 
   // Called (on the strand) when the server stops: a connection waiting for a request closes.
@@ -132,8 +133,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options().max_upload_bytes);
     idle_ = true;
     stream_.expires_after(options().read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpConnection::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
@@ -166,7 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body() {
     stream_.expires_after(options().read_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_body, shared_from_this()));
+                     beast::bind_front_handler(&HttpConnection::on_body, shared_from_this()));
   }
 
   void on_read_error(beast::error_code ec) {
@@ -319,14 +321,14 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   bool pause = false;
-  std::shared_ptr<Session> session;
+  std::shared_ptr<HttpConnection> connection;
   {
     std::lock_guard lock(mutex);
-    session = std::make_shared<Session>(*this, next_session_id++, std::move(socket));
-    sessions.emplace(next_session_id - 1, session);
-    pause = accept_paused = sessions.size() >= options.max_connections;
+    connection = std::make_shared<HttpConnection>(*this, next_connection_id++, std::move(socket));
+    connections.emplace(next_connection_id - 1, connection);
+    pause = accept_paused = connections.size() >= options.max_connections;
   }
-  session->start();
+  connection->start();
   // At the cap, stop accepting: further clients wait in the kernel's accept backlog.
   if (!pause) do_accept();
 }
@@ -336,14 +338,14 @@ void HttpServer::Impl::unregister(std::uint64_t id) {
   bool drained = false;
   {
     std::lock_guard lock(mutex);
-    sessions.erase(id);
-    // Sessions destroyed with the io_context (after a forced stop) must not post to it.
+    connections.erase(id);
+    // Connections destroyed with the io_context (after a forced stop) must not post to it.
     if (finished) return;
-    if (accept_paused && !stopping && sessions.size() < options.max_connections) {
+    if (accept_paused && !stopping && connections.size() < options.max_connections) {
       accept_paused = false;
       resume = true;
     }
-    drained = stopping && sessions.empty();
+    drained = stopping && connections.empty();
   }
   if (resume) net::post(accept_strand, [this] { do_accept(); });
   if (drained) net::post(accept_strand, [this] { on_drained(); });
@@ -354,23 +356,23 @@ void HttpServer::Impl::stop_on_strand() {
   acceptor.close(ec);
   retry_timer.cancel();
   if (signals) signals->cancel(ec);
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<HttpConnection>> open;
   {
     std::lock_guard lock(mutex);
-    for (auto& [id, weak] : sessions) {
-      if (auto session = weak.lock()) open.push_back(std::move(session));
+    for (auto& [id, weak] : connections) {
+      if (auto connection = weak.lock()) open.push_back(std::move(connection));
     }
   }
-  for (auto& session : open) {
-    net::post(session->executor(), [session] { session->on_server_stop(); });
+  for (auto& connection : open) {
+    net::post(connection->executor(), [connection] { connection->on_server_stop(); });
   }
-  open.clear();  // a session may end here; unregister() then reports the drain
+  open.clear();  // a connection may end here; unregister() then reports the drain
   grace_timer.expires_after(options.shutdown_grace);
   grace_timer.async_wait([this](beast::error_code wait_ec) {
     if (!wait_ec) force_close();
   });
   std::lock_guard lock(mutex);
-  if (sessions.empty()) net::post(accept_strand, [this] { on_drained(); });
+  if (connections.empty()) net::post(accept_strand, [this] { on_drained(); });
 }
 
 void HttpServer::Impl::on_drained() {
@@ -380,18 +382,18 @@ void HttpServer::Impl::on_drained() {
 
 void HttpServer::Impl::force_close() {
   // Collect under the lock, post and drop the references outside it: the last reference to a
-  // session may be dropped here, and ~Session() takes the same lock (unregister).
-  std::vector<std::shared_ptr<Session>> open;
+  // connection may be dropped here, and ~HttpConnection() takes the same lock (unregister).
+  std::vector<std::shared_ptr<HttpConnection>> open;
   {
     std::lock_guard lock(mutex);
-    for (auto& [id, weak] : sessions) {
-      if (auto session = weak.lock()) open.push_back(std::move(session));
+    for (auto& [id, weak] : connections) {
+      if (auto connection = weak.lock()) open.push_back(std::move(connection));
     }
   }
   spdlog::warn("shutdown grace of {} ms over: closing {} connection(s)",
                options.shutdown_grace.count(), open.size());
-  for (auto& session : open) {
-    net::post(session->executor(), [session] { session->force_close(); });
+  for (auto& connection : open) {
+    net::post(connection->executor(), [connection] { connection->force_close(); });
   }
   open.clear();
   work.reset();
@@ -512,7 +514,7 @@ ServerStats HttpServer::stats() const {
   ServerStats stats;
   {
     std::lock_guard lock(s.mutex);
-    stats.open_connections = s.sessions.size();
+    stats.open_connections = s.connections.size();
   }
   stats.requests_in_flight = s.in_flight.load();
   stats.requests_served = s.served.load();

@@ -16,7 +16,8 @@ namespace scrapersky::api {
 using Handler = std::function<Response(Request&)>;
 
 struct RouteOptions {
-  // Every /api/v3 route requires credentials (api.md, Auth); Router::add refuses false there.
+  // Every /api/v3 route requires credentials (docs/api.md, "Decisions", Auth order);
+  // Router::add refuses false there.
   bool auth_required = true;
   // The handler reads or writes the database, so it is held back (503 "Service not ready")
   // while the server's DatabaseGate says the database may not be used yet.

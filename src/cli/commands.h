@@ -33,6 +33,7 @@ struct ServeOptions {
   bool no_workers = false;
 };
 
+// The flags of `scrapersky worker`; they adjust the pool's jobs::WorkerPoolOptions.
 struct WorkerOptions {
   std::optional<int> concurrency;
 };

@@ -1,5 +1,5 @@
-// scrapersky: one binary, thin subcommands. Exit codes (spec/cli.md): 0 done, 1 job failed or
-// database unusable, 2 usage or configuration error, 130 interrupted.
+// scrapersky: one binary, thin subcommands. Exit codes (docs/cli.md, "Exit codes"): 0 done, 1 job
+// failed or database unusable, 2 usage or configuration error, 130 interrupted.
 #include <CLI/CLI.hpp>
 
 #include <iostream>

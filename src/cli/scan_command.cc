@@ -65,14 +65,14 @@ void print_human_summary(const pipeline::ScanSummary& s) {
 }  // namespace
 
 int run_scan(const ScanOptions& options) {
-  for (const auto& target : options.targets) {
-    try {
-      sitemap::classify_target(target);
-      sitemap::normalize_domain(target);
-    } catch (const sitemap::Error& e) {
-      std::cerr << "scrapersky: invalid target '" << target << "': " << e.what() << "\n";
+  std::vector<pipeline::ScanTarget> targets;
+  for (const auto& text : options.targets) {
+    auto target = pipeline::ScanTarget::parse(text);
+    if (!target.parsed) {
+      std::cerr << "scrapersky: invalid target '" << text << "': " << target.error << "\n";
       return kExitUsage;
     }
+    targets.push_back(std::move(target));
   }
   const auto settings = config::load_settings(config::Source::from_environment());
   configure_logging(settings, /*quiet_info=*/true);
@@ -87,7 +87,7 @@ int run_scan(const ScanOptions& options) {
   });
 
   std::vector<pipeline::ScanJob> jobs;
-  for (const auto& target : options.targets) {
+  for (const auto& target : targets) {
     jobs.push_back(runner.create_job(target, options.max_urls));
   }
 

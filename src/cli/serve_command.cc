@@ -1,4 +1,4 @@
-// `scrapersky serve [--host H] [--port P] [--no-workers]` (spec/cli.md, spec/api.md): the
+// `scrapersky serve [--host H] [--port P] [--no-workers]` (docs/cli.md; docs/api.md): the
 // ScraperSky v3 HTTP API plus, unless --no-workers, the background workers in-process.
 // Listens first, then waits for the database (docs/workers.md, "Starting before the
 // database"), then starts the workers. SIGTERM/SIGINT: stop accepting at once, finish
@@ -59,7 +59,7 @@ int run_serve(const ServeOptions& options) {
   std::unique_ptr<jobs::WorkerPool> workers;
   if (!options.no_workers) {
     workers = std::make_unique<jobs::WorkerPool>(*engine, settings,
-                                                 jobs::WorkerOptions::from_settings(settings),
+                                                 jobs::WorkerPoolOptions::from_settings(settings),
                                                  fetch::Options::from_settings(settings.fetch));
   }
 

@@ -1,4 +1,4 @@
-// `scrapersky worker [--concurrency N]`: background workers only (spec/cli.md). Waits for the
+// `scrapersky worker [--concurrency N]`: background workers only (docs/cli.md). Waits for the
 // database (docs/workers.md, "Starting before the database"), then claims queued work until
 // SIGTERM/SIGINT, hands claimed work back and exits 0.
 #include <atomic>
@@ -18,9 +18,9 @@ int run_worker(const WorkerOptions& options) {
   configure_logging(settings, /*quiet_info=*/false);
   auto engine = db::Engine::create(settings);
 
-  auto worker_options = jobs::WorkerOptions::from_settings(settings);
-  if (options.concurrency) worker_options.concurrency = *options.concurrency;
-  jobs::WorkerPool pool(*engine, settings, worker_options,
+  auto pool_options = jobs::WorkerPoolOptions::from_settings(settings);
+  if (options.concurrency) pool_options.concurrency = *options.concurrency;
+  jobs::WorkerPool pool(*engine, settings, pool_options,
                         fetch::Options::from_settings(settings.fetch));
   std::atomic<bool> stopping{false};
   InterruptWatch interrupt([&] {

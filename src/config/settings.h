@@ -1,7 +1,8 @@
 #pragma once
 // Settings of one process, read from the environment, an optional .env file in the working
 // directory, and command-line flags (flags override the environment, which overrides .env).
-// get_db_url() is the one place a database URL is read or assembled (spec/database.md rule 2).
+// get_db_url() is the one place a database URL is read or assembled (docs/database.md, "One
+// gate, one URL").
 #include <chrono>
 #include <map>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// Counters of a connection pool (rule 3), for /metrics and tests.
+// Counters of a connection pool (docs/database.md, "Pool"), for /metrics and tests.
 #include <cstdint>
 
 namespace scrapersky::db {

@@ -1,7 +1,8 @@
 #pragma once
-// Timestamps cross the db boundary as UTC "YYYY-MM-DDTHH:MM:SSZ" text (rule 10). PostgreSQL
-// timestamptz results are converted here whatever the server's TimeZone; values written to
-// SQLite should be passed in the same form (to_utc_iso normalises other ISO-8601 offsets).
+// Timestamps cross the db boundary as UTC "YYYY-MM-DDTHH:MM:SSZ" text (docs/database.md,
+// "Timestamps"). PostgreSQL timestamptz results are converted here whatever the server's TimeZone;
+// values written to SQLite should be passed in the same form (to_utc_iso normalises other ISO-8601
+// offsets).
 #include <chrono>
 #include <cstdint>
 #include <optional>

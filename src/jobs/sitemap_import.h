@@ -23,7 +23,7 @@ namespace scrapersky::jobs {
 
 inline constexpr std::size_t kPagesPerUnit = 2'000;
 
-// Curation of an imported page (api.md "More details"): contact_root, career_contact and
+// Curation of an imported page (docs/workers.md, "WF5 import"): contact_root, career_contact and
 // legal_root pages at path depth <= 2 are Selected with processing Queued; all others New with
 // processing Complete.
 struct PageCuration {

@@ -13,15 +13,15 @@
 
 namespace scrapersky::jobs {
 
-WorkerOptions WorkerOptions::from_settings(const config::Settings& settings) {
-  WorkerOptions options;
+WorkerPoolOptions WorkerPoolOptions::from_settings(const config::Settings& settings) {
+  WorkerPoolOptions options;
   options.poll_interval = settings.api.worker_poll_interval;
   options.lease = settings.api.worker_lease;
   return options;
 }
 
 WorkerPool::WorkerPool(db::Engine& engine, const config::Settings& settings,
-                       WorkerOptions options, fetch::Options fetch_options)
+                       WorkerPoolOptions options, fetch::Options fetch_options)
     : engine_(engine), settings_(settings), options_(std::move(options)) {
   if (options_.worker_id.empty()) options_.worker_id = store::new_holder_id();
   options_.concurrency = std::max(1, options_.concurrency);
@@ -150,7 +150,8 @@ bool WorkerPool::run_scan_job() {
   pipeline::ScanSummary summary;
   {
     const auto held = keeper_->hold(job->claim);
-    summary = scans_->run({job->claim, job->job_id, job->target, job->max_pages});
+    summary = scans_->run({job->claim, job->job_id, pipeline::ScanTarget::parse(job->target),
+                           job->max_pages});
   }
   count_end(summary.handed_back, summary.claim_lost);
   if (job->batch_id) {
@@ -178,7 +179,8 @@ bool WorkerPool::run_domain_analysis() {
   {
     const auto held = keeper_->hold(domain->claim);
     summary = scans_->run(
-        {domain->claim, domain->job_id, domain->domain, std::nullopt}, nullptr,
+        {domain->claim, domain->job_id, pipeline::ScanTarget::parse(domain->domain), std::nullopt},
+        nullptr,
         [&](db::Transaction& tx, const pipeline::ScanSummary& outcome) {
           if (outcome.handed_back) {
             store::hand_back_domain(tx, domain->claim);

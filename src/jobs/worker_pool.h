@@ -6,7 +6,7 @@
 // leaves its items to be claimed again once their leases expire. request_stop() hands claimed
 // work back to the queue. Used by `scrapersky worker` and, in-process, by `scrapersky serve`:
 //
-//   jobs::WorkerPool pool(*engine, settings, jobs::WorkerOptions::from_settings(settings),
+//   jobs::WorkerPool pool(*engine, settings, jobs::WorkerPoolOptions::from_settings(settings),
 //                         fetch::Options::from_settings(settings.fetch));
 //   pool.start();
 //   ...                    // on SIGTERM:
@@ -34,7 +34,7 @@
 
 namespace scrapersky::jobs {
 
-struct WorkerOptions {
+struct WorkerPoolOptions {
   std::string worker_id;  // claimed_by; empty: "<host>:<pid>:<random>"
   int concurrency = 4;    // items worked on at once
   std::chrono::seconds lease{60};
@@ -45,7 +45,7 @@ struct WorkerOptions {
   pipeline::ScanTuning scan_tuning{};
 
   // WORKER_POLL_INTERVAL and WORKER_LEASE_SECONDS from the settings.
-  static WorkerOptions from_settings(const config::Settings& settings);
+  static WorkerPoolOptions from_settings(const config::Settings& settings);
 };
 
 // Counters since start(), for logs, /metrics and tests.
@@ -62,7 +62,7 @@ class WorkerPool {
  public:
   // The pool owns its fetch client (so stopping can cancel its transfers); `engine` and
   // `settings` must outlive it.
-  WorkerPool(db::Engine& engine, const config::Settings& settings, WorkerOptions options,
+  WorkerPool(db::Engine& engine, const config::Settings& settings, WorkerPoolOptions options,
              fetch::Options fetch_options);
   ~WorkerPool();  // request_stop() and wait()
   WorkerPool(const WorkerPool&) = delete;
@@ -94,7 +94,7 @@ class WorkerPool {
 
   db::Engine& engine_;
   const config::Settings& settings_;
-  WorkerOptions options_;
+  WorkerPoolOptions options_;
   store::LeaseTerms terms_;
   db::RetryPolicy retry_;
   std::unique_ptr<fetch::Client> client_;

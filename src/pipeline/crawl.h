@@ -2,7 +2,7 @@
 // One scan job's crawl: discovery (robots.txt, well-known paths, <link rel="sitemap">), then
 // every sitemap it leads to, fetched by the shared fetch::Client and parsed as it streams.
 // Entries go to a CrawlSink as soon as they are parsed; nothing here touches the database.
-// Rules: spec/sitemaps.md ("Discovery", "Fetching", "Limits and loops", "Outcome of a job").
+// Decisions: docs/sitemaps.md, "The crawl of one job"; fetching: docs/fetching.md.
 #include <atomic>
 #include <cstdint>
 #include <memory>

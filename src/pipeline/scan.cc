@@ -28,6 +28,19 @@ nlohmann::ordered_json ScanSummary::to_json() const {
   return out;
 }
 
+ScanTarget ScanTarget::parse(std::string text) {
+  ScanTarget target;
+  try {
+    target.parsed = sitemap::classify_target(text);
+    target.domain = sitemap::normalize_domain(text);
+  } catch (const sitemap::Error& e) {
+    target.parsed.reset();
+    target.error = e.what();
+  }
+  target.text = std::move(text);
+  return target;
+}
+
 ScanRunner::ScanRunner(db::Engine& engine, fetch::Client& client, const config::Settings& settings,
                        ScanTuning tuning)
     : engine_(engine),
@@ -43,13 +56,13 @@ ScanRunner::~ScanRunner() {
   held_.clear();  // before the keeper goes
 }
 
-ScanJob ScanRunner::create_job(const std::string& target, std::optional<std::int64_t> max_urls,
+ScanJob ScanRunner::create_job(const ScanTarget& target, std::optional<std::int64_t> max_urls,
                                const std::optional<std::string>& batch_id) {
   ScanJob job{{}, {}, target, max_urls};
   job.claim = db::write_unit(engine_, [&](db::Transaction& tx) {
     store::fail_abandoned_jobs(tx);
     store::NewJob row;
-    row.target = target;
+    row.target = target.text;
     row.max_pages = max_urls;
     row.batch_id = batch_id;
     job.job_id = store::create_job(tx, row);
@@ -122,21 +135,15 @@ ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,
                             const OutcomeHook& with_outcome) {
   ScanSummary summary;
   summary.job_id = job.job_id;
-  summary.target = job.target;
+  summary.target = job.target.text;
   std::string domain_id;
   std::optional<WriteFailure> write_failure;
   try {
-    sitemap::Target target;
-    bool valid = true;
-    try {
-      target = sitemap::classify_target(job.target);
-      summary.domain = sitemap::normalize_domain(target.url);
-    } catch (const sitemap::Error& e) {
+    if (!job.target.parsed) {
       summary.failed = true;
-      summary.error = e.what();
-      valid = false;
-    }
-    if (valid) {
+      summary.error = job.target.error;
+    } else {
+      summary.domain = job.target.domain;
       auto units = units_for(job);
       domain_id = units.write("starting the job", [&](db::Transaction& tx) {
         auto id = store::find_or_create_domain(tx, summary.domain);
@@ -159,7 +166,7 @@ ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,
         crawls_.push_back(&crawl);
       }
       if (stopping_) crawl.stop();
-      CrawlReport report = crawl.run(target);
+      CrawlReport report = crawl.run(*job.target.parsed);
       {
         std::lock_guard lock(crawls_mutex_);
         std::erase(crawls_, &crawl);

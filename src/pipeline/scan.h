@@ -22,11 +22,13 @@
 #include "pipeline/claim_keeper.h"
 #include "pipeline/crawl.h"
 #include "pipeline/crawl_writer.h"
+#include "sitemap/target.h"
 #include "store/queue.h"
 
 namespace scrapersky::pipeline {
 
-// What a scan did: the CLI's `--json` summary and the job's result_data (spec/cli.md).
+// What a scan did: the CLI's `--json` summary and the job's result_data (docs/cli.md, "The
+// `--json` summary").
 struct ScanSummary {
   std::string job_id;
   std::string target;
@@ -69,11 +71,24 @@ struct ScanTuning {
   bool hand_back = false;
 };
 
+// A scan target, parsed once where it enters: by the CLI before it creates the job (a bad one
+// is a usage error), by a worker from the job row it claimed (a bad one fails the job).
+struct ScanTarget {
+  std::string text;                       // as given: the job row's `target`
+  std::optional<sitemap::Target> parsed;  // what the crawl starts from; empty when invalid
+  std::string domain;                     // the normalised domain its URLs are stored under
+  std::string error;                      // why `text` is not a target, when `parsed` is empty
+
+  // Never throws: sitemap::classify_target, then sitemap::normalize_domain of the text; the
+  // first error's message is `error`.
+  static ScanTarget parse(std::string text);
+};
+
 // A job to run and the claim it runs under (its writes are fenced by the claim's token).
 struct ScanJob {
   store::Claim claim;  // holds the job row (a WF4 claim: its domain row too)
   std::string job_id;
-  std::string target;
+  ScanTarget target;
   std::optional<std::int64_t> max_urls;
 };
 
@@ -93,7 +108,7 @@ class ScanRunner {
   // The claim (WORKER_LEASE_SECONDS) is renewed by this runner's ClaimKeeper until run() of
   // that job ends; a process that dies without ending its jobs leaves them to be failed as
   // abandoned (store::fail_abandoned_jobs), which this also runs first.
-  ScanJob create_job(const std::string& target, std::optional<std::int64_t> max_urls,
+  ScanJob create_job(const ScanTarget& target, std::optional<std::int64_t> max_urls,
                      const std::optional<std::string>& batch_id = std::nullopt);
 
   // Runs the job to its end (complete or failed) and returns what it did. The caller holds

@@ -1,5 +1,6 @@
 #pragma once
-// Well-known sitemap locations probed on every discovery (spec/sitemaps.md "Discovery" step 2).
+// Well-known sitemap locations probed on every discovery, after robots.txt (docs/sitemaps.md,
+// "Discovery helpers" and "The crawl of one job").
 #include <array>
 #include <string_view>
 

@@ -1,5 +1,6 @@
 #pragma once
-// The one normalisation of domain names (api.md correction 8), used by every room.
+// The one normalisation of domain names, used by every room: two spellings of a domain are
+// one domains row (docs/sitemaps.md, "Discovery helpers").
 #include <string>
 #include <string_view>
 

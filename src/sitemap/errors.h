@@ -17,7 +17,7 @@ class TargetError : public Error {
   using Error::Error;
 };
 
-// A domain that cannot be normalised (api.md correction 8).
+// A domain that cannot be normalised (sitemap::normalize_domain).
 class DomainError : public Error {
  public:
   using Error::Error;

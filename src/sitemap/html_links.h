@@ -1,5 +1,6 @@
 #pragma once
-// `<link rel="sitemap" href=...>` tags of a home page (spec/sitemaps.md "Discovery" step 3).
+// `<link rel="sitemap" href=...>` tags of a home page, discovery's last resort (docs/sitemaps.md,
+// "Discovery helpers" and "The crawl of one job").
 #include <string>
 #include <string_view>
 #include <vector>

@@ -16,7 +16,8 @@ struct PageTypeRule {
   std::vector<std::string_view> words;
 };
 
-// THE table (api.md): order is priority. wp_prospect's extra URL tests are in wp_signals().
+// THE table (docs/workers.md, "WF5 import"): order is priority, the first match wins.
+// wp_prospect's extra URL tests are in wp_signals().
 const std::array<PageTypeRule, 9>& rules() {
   static const std::array<PageTypeRule, 9> kRules{{
       {PageType::kContactRoot, {"contact", "contact-us", "kontakt"}},

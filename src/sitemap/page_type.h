@@ -1,5 +1,5 @@
 #pragma once
-// page_type of an imported page from its URL (api.md "page_type" and "More details").
+// page_type of an imported page from its URL (the table in docs/workers.md, "WF5 import").
 #include <string_view>
 
 #include "model/enums.h"

@@ -1,5 +1,6 @@
 #pragma once
-// Sitemap lines of a robots.txt (spec/sitemaps.md "Discovery" step 1).
+// Sitemap lines of a robots.txt, the first place discovery looks (docs/sitemaps.md,
+// "Discovery helpers"; the order: "The crawl of one job").
 #include <string>
 #include <string_view>
 #include <vector>

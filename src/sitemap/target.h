@@ -1,5 +1,5 @@
 #pragma once
-// What a scan target means (spec/sitemaps.md "Targets").
+// What a scan target means (docs/sitemaps.md, "Discovery helpers"; docs/cli.md, "Targets").
 #include <string>
 #include <string_view>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Field values of sitemap entries, validated as spec/sitemaps.md "Values" says. Every
+// Field values of sitemap entries, validated as docs/sitemaps.md, "Values" says. Every
 // function is total: bad input gives nullopt/false, never an exception.
 #include <cstdint>
 #include <optional>

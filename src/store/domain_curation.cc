@@ -34,7 +34,8 @@ Conditions conditions_for(const DomainFilter& filter) {
   return c;
 }
 
-// The SET part of a curation update; Selected queues analysis (reference §3.3).
+// The SET part of a curation update; Selected queues analysis (docs/api.md, "Endpoints",
+// Curation updates).
 BulkUpdateCounts update_curation(db::Transaction& tx, Conditions& c,
                                  model::SitemapCurationStatus status) {
   const bool queue = status == model::SitemapCurationStatus::kSelected;

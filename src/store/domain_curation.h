@@ -24,7 +24,7 @@ struct DomainRecord {
   std::string created_at, updated_at;
 };
 
-// The columns GET /api/v3/domains may sort by (reference §3.3).
+// The columns GET /api/v3/domains may sort by (docs/api.md, "Endpoints", Domains list).
 inline constexpr std::array<std::string_view, 6> kDomainSortFields = {
     "domain", "created_at", "updated_at", "sitemap_curation_status", "sitemap_analysis_status",
     "status"};

@@ -1,5 +1,5 @@
 #pragma once
-// The domains table: one row per normalised domain (api.md correction 8).
+// The domains table: one row per normalised domain (sitemap::normalize_domain).
 #include <string>
 #include <string_view>
 

@@ -1,5 +1,6 @@
 #pragma once
-// The jobs table: one row per scan job. All job state lives here (api.md correction 1).
+// The jobs table: one row per scan job. All job state lives here, none in process memory
+// (docs/workers.md).
 #include <chrono>
 #include <cstdint>
 #include <optional>

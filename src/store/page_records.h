@@ -1,7 +1,7 @@
 #pragma once
 // The pages table as the API lists and curates it (WF7): filters (including domain_id and
-// sitemap_file_id, api.md correction 7), a stable order (updated_at desc, id), the total from
-// a COUNT, and curation updates by id or filter (Selected queues processing).
+// sitemap_file_id; docs/api.md, "Endpoints", Pages list), a stable order (updated_at desc, id), the
+// total from a COUNT, and curation updates by id or filter (Selected queues processing).
 #include <cstdint>
 #include <optional>
 #include <span>

@@ -1,5 +1,5 @@
 #pragma once
-// The work queues of the background workers, all in the database (api.md correction 1):
+// The work queues of the background workers, all in the database, none in process memory:
 // scan jobs (jobs.status), WF4 domain analysis (domains.sitemap_analysis_status) and WF5
 // sitemap imports (sitemap_files.sitemap_import_status). A claim takes one item with
 // FOR UPDATE SKIP LOCKED (PostgreSQL) and stamps it with a lease (claimed_by, lease_expires_at);

@@ -41,8 +41,8 @@ inline db::Value optional_value(const std::optional<std::string>& value) {
   return value ? db::Value(*value) : db::Value(nullptr);
 }
 
-// What a bulk status update answers (reference §3.3): rows changed, and of those how many
-// were put on a worker queue.
+// What a bulk status update answers (docs/api.md, "Endpoints", Curation updates): rows changed, and
+// of those how many were put on a worker queue.
 struct BulkUpdateCounts {
   std::int64_t updated_count = 0;
   std::int64_t queued_count = 0;

@@ -1,8 +1,8 @@
 #pragma once
-// The sitemap_files table as the API reads and curates it (WF5): the read model of api.md
-// correction 4, the paged list with the v3 UI's filters and sort, creation by URL, updates,
-// deletion (URLs cascade, pages keep their row with sitemap_file_id NULL), curation updates
-// by id or filter (Selected queues the import), and the stored URLs of one file.
+// The sitemap_files table as the API reads and curates it (WF5): the read model of docs/api.md
+// ("Endpoints", Sitemap files), the paged list with the v3 UI's filters and sort, creation by URL,
+// updates, deletion (URLs cascade, pages keep their row with sitemap_file_id NULL), curation
+// updates by id or filter (Selected queues the import), and the stored URLs of one file.
 #include <cstdint>
 #include <optional>
 #include <span>

@@ -1,5 +1,5 @@
 #pragma once
-// The concurrency scenario of spec/database.md, shared by the SQLite and PgBouncer tests:
+// The concurrency scenario (docs/database.md, "Tests"), shared by the SQLite and PgBouncer tests:
 // many threads, each running short units of work that insert, update, select, read, and
 // fail on purpose (a duplicate key; an unknown column followed by commit). Afterwards the
 // table must hold exactly the rows of the units reported committed.

@@ -1,4 +1,4 @@
-// QueuePool semantics against fake connections: every rule of spec/database.md rule 3 that
+// QueuePool semantics against fake connections: everything docs/database.md, "Pool" says that
 // does not need a real server (tests/integration/db/ repeats the important ones on PostgreSQL).
 #include "db/internal/pool.h"
 
@@ -60,7 +60,9 @@ std::shared_ptr<Pool> make_pool(FakeServer& server, PoolOptions options) {
   return Pool::create(options, [&server] { return std::make_unique<FakeConnection>(server); });
 }
 
-int id_of(const Pool::Lease& lease) { return static_cast<FakeConnection&>(*lease).id(); }
+int id_of(const Pool::PooledConnection& connection) {
+  return static_cast<FakeConnection&>(*connection).id();
+}
 
 TEST(PoolTimeoutMessage, IsSqlAlchemysWording) {
   PoolOptions options;  // 5 / 10 / 30 s
@@ -72,7 +74,7 @@ TEST(Pool, OpensOverflowUnderLoadAndClosesItOnReturn) {
   FakeServer server;
   auto pool = make_pool(server, {.size = 2, .max_overflow = 2, .timeout = 1s});
   {
-    std::vector<Pool::Lease> held;
+    std::vector<Pool::PooledConnection> held;
     for (int i = 0; i < 4; ++i) held.push_back(pool->checkout());
     EXPECT_EQ(pool->metrics().open, 4);
     EXPECT_EQ(pool->metrics().overflow, 2);
@@ -106,7 +108,7 @@ TEST(Pool, CheckoutPastSizePlusOverflowWaitsThenFailsWithTheLimitMessage) {
 TEST(Pool, AWaitingCheckoutGetsTheConnectionAnotherThreadReturns) {
   FakeServer server;
   auto pool = make_pool(server, {.size = 1, .max_overflow = 0, .timeout = 10s});
-  auto held = std::make_unique<Pool::Lease>(pool->checkout());
+  auto held = std::make_unique<Pool::PooledConnection>(pool->checkout());
   const int first_id = id_of(*held);
   std::thread releaser([&] {
     // Return only once the main thread is waiting.
@@ -125,12 +127,15 @@ TEST(Pool, AWaitingCheckoutGetsTheConnectionAnotherThreadReturns) {
 TEST(Pool, DeadConnectionIsReplacedAtCheckoutAndEveryOlderOneToo) {
   FakeServer server;
   auto pool = make_pool(server, {.size = 3, .max_overflow = 0, .timeout = 1s});
-  { std::vector<Pool::Lease> warm; for (int i = 0; i < 3; ++i) warm.push_back(pool->checkout()); }
+  {
+    std::vector<Pool::PooledConnection> warm;
+    for (int i = 0; i < 3; ++i) warm.push_back(pool->checkout());
+  }
   ASSERT_EQ(server.opened.load(), 3);
   server.epoch++;  // the server restarted: all three are dead
-  std::vector<Pool::Lease> after;
+  std::vector<Pool::PooledConnection> after;
   for (int i = 0; i < 3; ++i) after.push_back(pool->checkout());
-  for (const auto& lease : after) EXPECT_GT(id_of(lease), 3);
+  for (const auto& connection : after) EXPECT_GT(id_of(connection), 3);
   EXPECT_EQ(server.opened.load(), 6);
   // Only the first checkout needed a ping to find out; the other two were stale by generation.
   EXPECT_EQ(server.pings.load(), 1);
@@ -141,10 +146,10 @@ TEST(Pool, RecycleReplacesConnectionsOlderThanTheLimit) {
   FakeServer server;
   auto pool = make_pool(server, {.size = 1, .max_overflow = 0, .timeout = 1s, .recycle = 20ms});
   int first = 0;
-  { auto lease = pool->checkout(); first = id_of(lease); }
+  { auto connection = pool->checkout(); first = id_of(connection); }
   std::this_thread::sleep_for(30ms);  // age the connection past pool_recycle
-  auto lease = pool->checkout();
-  EXPECT_NE(id_of(lease), first);
+  auto connection = pool->checkout();
+  EXPECT_NE(id_of(connection), first);
   EXPECT_EQ(server.closed.load(), 1);
 }
 
@@ -153,14 +158,14 @@ TEST(Pool, ReturnRollsBackAnOpenTransaction) {
   auto pool = make_pool(server, {.size = 1, .max_overflow = 0, .timeout = 1s});
   int first = 0;
   {
-    auto lease = pool->checkout();
-    lease->begin(true);
-    first = id_of(lease);
+    auto connection = pool->checkout();
+    connection->begin(true);
+    first = id_of(connection);
   }
   EXPECT_EQ(server.rollbacks.load(), 1);
-  auto lease = pool->checkout();
-  EXPECT_EQ(id_of(lease), first);
-  EXPECT_EQ(lease->status(), TxStatus::kIdle);
+  auto connection = pool->checkout();
+  EXPECT_EQ(id_of(connection), first);
+  EXPECT_EQ(connection->status(), TxStatus::kIdle);
 }
 
 TEST(Pool, ReturnDiscardsAConnectionWhoseRollbackFails) {
@@ -168,15 +173,15 @@ TEST(Pool, ReturnDiscardsAConnectionWhoseRollbackFails) {
   auto pool = make_pool(server, {.size = 1, .max_overflow = 0, .timeout = 1s});
   int first = 0;
   {
-    auto lease = pool->checkout();
-    lease->begin(true);
-    first = id_of(lease);
+    auto connection = pool->checkout();
+    connection->begin(true);
+    first = id_of(connection);
     server.rollback_fails = true;
   }
   server.rollback_fails = false;
   EXPECT_EQ(server.closed.load(), 1);
-  auto lease = pool->checkout();
-  EXPECT_NE(id_of(lease), first);
+  auto connection = pool->checkout();
+  EXPECT_NE(id_of(connection), first);
 }
 
 TEST(Pool, FailedConnectFreesItsReservedPlace) {

@@ -68,7 +68,7 @@ class JobsTest : public ::testing::Test {
 
   std::unique_ptr<jobs::WorkerPool> start_pool(int concurrency = 2,
                                                std::chrono::seconds lease = 60s) {
-    jobs::WorkerOptions o;
+    jobs::WorkerPoolOptions o;
     o.concurrency = concurrency;
     o.lease = lease;
     o.poll_interval = 50ms;
@@ -128,7 +128,8 @@ class JobsTest : public ::testing::Test {
     site.route("/sitemap.xml", xml(urlset({site.url("/a")})));
     fetch::Client client(fetch_options());
     pipeline::ScanRunner runner(db_->engine(), client, settings_);
-    const auto job = runner.create_job(site.url("/sitemap.xml"), std::nullopt);
+    const auto job =
+        runner.create_job(pipeline::ScanTarget::parse(site.url("/sitemap.xml")), std::nullopt);
     job_id = job.job_id;
     return runner.run(job, nullptr, hook);
   }
@@ -291,7 +292,7 @@ TEST_F(JobsTest, AKeeperMarksAClaimTakenOverAsLost) {
 TEST_F(JobsTest, JobsRunByTheirCreatorAreNeverClaimed) {
   fetch::Client client(fetch_options());
   pipeline::ScanRunner runner(db_->engine(), client, settings_);
-  runner.create_job("example.com", std::nullopt);
+  runner.create_job(pipeline::ScanTarget::parse("example.com"), std::nullopt);
   EXPECT_FALSE(claim(store::claim_scan_job, lease("worker-a")));
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The uploaded CSV of the import endpoints (reference §3.4, §3.6): the file checks that answer
-// 400 (not .csv, not UTF-8, empty, over 1,000 rows) and the first column of each non-empty
-// data row, numbered the way the reference numbers results.
+// The uploaded CSV of the import endpoints (docs/api.md, "Endpoints", CSV imports): the file
+// checks that answer 400 (not .csv, not UTF-8, empty, over 1,000 rows) and the first column of
+// each non-empty data row, numbered the way the v3 service numbered its results.
 #include <cstddef>
 #include <initializer_list>
 #include <string>

@@ -1,5 +1,6 @@
-// Domains (reference §3.3, §3.4): the curation list and updates of WF4, and ingestion by
-// direct submission or CSV. Names are normalised one way (sitemap::normalize_domain).
+// Domains (docs/api.md, "Endpoints": Domains list, Curation updates, Direct submit, CSV imports):
+// the curation list and updates of WF4, and ingestion by direct submission or CSV. Names are
+// normalised one way (sitemap::normalize_domain).
 #include <set>
 
 #include "api/multipart.h"

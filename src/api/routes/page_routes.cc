@@ -1,4 +1,4 @@
-// Pages (reference §3.7; api.md correction 7): bare enum values, a stable order, domain_id and
+// Pages (docs/api.md, "Endpoints", Pages list): bare enum values, a stable order, domain_id and
 // sitemap_file_id filters, `total` from a COUNT; curation updates by id or filter.
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"

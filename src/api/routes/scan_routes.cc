@@ -1,5 +1,6 @@
-// Scan jobs and batches (reference §3.1, §3.2; api.md corrections 1-3). Requests only write
-// pending rows; the workers run them. Status is read back from the database alone.
+// Scan jobs and batches (docs/api.md, "Endpoints": Scan, Scan status, Batch create). Requests
+// only write pending rows; the workers run them. Status is read back from the database alone
+// (docs/workers.md: all queue state lives there), and a batch counts real failures.
 #include <set>
 
 #include "api/routes/route_support.h"

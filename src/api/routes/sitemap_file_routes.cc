@@ -1,4 +1,4 @@
-// Sitemap files (reference §3.5; api.md correction 4): the read model with the WF5 state,
+// Sitemap files (docs/api.md, "Endpoints", Sitemap files): the read model with the WF5 state,
 // the list the v3 Sitemap Curation tab uses, CRUD by id (POST works and derives the domain),
 // curation updates (Selected queues the import) and the stored URLs of one file.
 #include "api/pagination.h"
@@ -27,7 +27,7 @@ json sitemap_file_json(const store::SitemapFileRecord& f) {
           {"deep_scrape_curation_status", nullable(f.deep_scrape_curation_status)},
           {"sitemap_import_status", nullable(f.sitemap_import_status)},
           {"sitemap_import_error", nullable(f.sitemap_import_error)},
-          // The v3 UI's "Process Status" column reads this name (api.md correction 4).
+          // The v3 UI's "Process Status" column reads this name (docs/api.md, Sitemap files).
           {"deep_scrape_process_status", nullable(f.sitemap_import_status)},
           {"error_message", nullable(f.error_message)},
           {"url_count", f.url_count},

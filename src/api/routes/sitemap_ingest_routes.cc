@@ -1,6 +1,6 @@
-// Sitemap ingestion (reference §3.6): sitemap URLs submitted directly or by CSV become
-// sitemap_files rows (discovery_method manual, sitemap_type NULL until fetched) under their
-// normalised domain; auto_import queues the WF5 import at once.
+// Sitemap ingestion (docs/api.md, "Endpoints", Sitemap URLs): sitemap URLs submitted directly or by
+// CSV become sitemap_files rows (discovery_method manual, sitemap_type NULL until fetched) under
+// their normalised domain; auto_import queues the WF5 import at once.
 #include <algorithm>
 #include <cctype>
 
@@ -31,7 +31,7 @@ struct SubmittedSitemap {
 };
 
 // A sitemap URL: http(s) with a host, and a path that ends in .xml (.xml.gz) or mentions
-// "sitemap" (reference §3.6). nullopt with `why` otherwise.
+// "sitemap" (docs/api.md, "Endpoints", Sitemap URLs). nullopt with `why` otherwise.
 std::optional<SubmittedSitemap> sitemap_url_domain(const std::string& url, std::string& why) {
   const std::string low = lower(url);
   if (low.rfind("http://", 0) != 0 && low.rfind("https://", 0) != 0) {

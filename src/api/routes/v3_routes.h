@@ -1,6 +1,6 @@
 #pragma once
 // Every route of `scrapersky serve`: the ScraperSky v3 sitemap pipeline under /api/v3
-// (spec/api.md, corrected) and the operational routes outside it. Each handler owns exactly
+// (docs/api.md, "Endpoints") and the operational routes outside it. Each handler owns exactly
 // one unit of work; work itself runs in the background workers (src/jobs), which pick it up
 // from the database.
 #include <functional>

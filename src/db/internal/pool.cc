@@ -16,7 +16,7 @@ std::shared_ptr<Pool> Pool::create(PoolOptions options, Connector connector) {
   return std::shared_ptr<Pool>(new Pool(options, std::move(connector)));
 }
 
-void Pool::Lease::release() {
+void Pool::PooledConnection::release() {
   if (slot_ && pool_) pool_->checkin(std::move(slot_));
   slot_.reset();
   pool_.reset();
@@ -59,7 +59,7 @@ bool Pool::usable(Slot& slot, bool ping) {
   return true;
 }
 
-Pool::Lease Pool::checkout(bool ping) {
+Pool::PooledConnection Pool::checkout(bool ping) {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   std::unique_ptr<Slot> slot;
   {
@@ -97,7 +97,7 @@ Pool::Lease Pool::checkout(bool ping) {
     forget_one();
     throw;
   }
-  return Lease(shared_from_this(), std::move(slot));
+  return PooledConnection(shared_from_this(), std::move(slot));
 }
 
 void Pool::forget_one() {

@@ -87,7 +87,7 @@ class ApiServer {
   }
 
   void start_workers() {
-    jobs::WorkerOptions o;
+    jobs::WorkerPoolOptions o;
     o.concurrency = 3;
     o.poll_interval = std::chrono::milliseconds(50);
     fetch::Options f;

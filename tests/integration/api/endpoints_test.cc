@@ -1,6 +1,6 @@
-// Every /api/v3 endpoint over HTTP against a real database: success, 422 detail arrays,
-// unknown ids, auth failures, pagination and filters, and the corrected behaviours of
-// spec/api.md. Built twice: SQLite (api_endpoints_test) and PostgreSQL through PgBouncer
+// Every /api/v3 endpoint over HTTP against a real database: success, 422 detail arrays, unknown
+// ids, auth failures, pagination and filters, and the behaviours docs/api.md ("Endpoints")
+// describes. Built twice: SQLite (api_endpoints_test) and PostgreSQL through PgBouncer
 // (api_endpoints_pg_test, -DAPI_TEST_POSTGRES).
 #include <gtest/gtest.h>
 

@@ -2,76 +2,47 @@
 // fixture site stalls its sitemap), exit within 10 s, start again on the same database: the
 // job finishes, nothing is duplicated, and its status reads the same through the new process.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <fmt/format.h>
 
 #include "api_harness.h"
 #include "support/fixture_site.h"
+#include "support/scrapersky_process.h"
 
 namespace scrapersky::api_testing {
 namespace {
 
 using test_support::FixtureResponse;
 using test_support::FixtureSite;
+using test_support::ScraperskyProcess;
 using namespace std::chrono_literals;
 
-// One `scrapersky serve` process; killed (SIGKILL) if still running at destruction.
-class ServeProcess {
- public:
-  ServeProcess(const std::string& database_url, std::uint16_t port,
-               std::vector<std::string> extra_args = {}) : port_(port) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setenv("DATABASE_URL", database_url.c_str(), 1);
-      ::setenv("SCRAPERSKY_ALLOW_PRIVATE_TARGETS", "true", 1);
-      ::setenv("JWT_SECRET_KEY", kSecret, 1);
-      ::setenv("WORKER_POLL_INTERVAL", "0.1", 1);
-      ::setenv("FETCH_RETRIES", "0", 1);
-      std::vector<std::string> args = {SCRAPERSKY_BINARY, "serve", "--host", "127.0.0.1",
-                                       "--port", std::to_string(port)};
-      for (auto& a : extra_args) args.push_back(a);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(SCRAPERSKY_BINARY, argv.data());
-      ::_exit(127);
-    }
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Ready is /readyz 200, not an open port: serve listens before its database is ready.
-  bool wait_ready() {
-    return eventually(
-        [&] {
-          return api::testing::can_connect(port_) &&
-                 api::testing::http_request(port_, "GET", "/readyz").status == 200;
-        },
-        20s);
-  }
-  // SIGTERM and the exit status, or -1 when it did not exit within `limit`.
-  int terminate(std::chrono::milliseconds limit) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    const bool done = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
-    if (!done) return -1;
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+// `scrapersky serve` on `port` against `database_url` with auth and fast polling; its output
+// goes to `log_path`.
+ScraperskyProcess start_serve(const std::string& database_url, std::uint16_t port,
+                              const std::string& log_path,
+                              const std::vector<std::string>& extra_args = {}) {
+  std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port", std::to_string(port)};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return ScraperskyProcess(args,
+                           {{"DATABASE_URL", database_url},
+                            {"SCRAPERSKY_ALLOW_PRIVATE_TARGETS", "true"},
+                            {"JWT_SECRET_KEY", kSecret},
+                            {"WORKER_POLL_INTERVAL", "0.1"},
+                            {"FETCH_RETRIES", "0"}},
+                           log_path);
+}
 
- private:
-  pid_t pid_ = -1;
-  std::uint16_t port_;
-  bool exited_ = false;
-};
+// Ready is /readyz 200, not an open port: serve listens before its database is ready.
+bool wait_ready(std::uint16_t port) {
+  return eventually(
+      [&] {
+        return api::testing::can_connect(port) &&
+               api::testing::http_request(port, "GET", "/readyz").status == 200;
+      },
+      20s);
+}
 
 ClientResponse get(std::uint16_t port, const std::string& path) {
   return api::testing::http_request(port, "GET", path, {{"Authorization", "Bearer " + token()}});
@@ -97,8 +68,8 @@ TEST(ServeRestartTest, AJobInterruptedBySigtermFinishesAfterRestartWithoutDuplic
   const auto port = test_support::unused_port();
   std::string job_id;
   {
-    ServeProcess serve(url, port);
-    ASSERT_TRUE(serve.wait_ready());
+    auto serve = start_serve(url, port, dir.path() + "/serve1.log");
+    ASSERT_TRUE(wait_ready(port)) << serve.log();
     const auto r = api::testing::http_request(
         port, "POST", "/api/v3/sitemap/scan",
         {{"Authorization", "Bearer " + token()}, {"Content-Type", "application/json"}},
@@ -107,7 +78,7 @@ TEST(ServeRestartTest, AJobInterruptedBySigtermFinishesAfterRestartWithoutDuplic
     job_id = r.json()["job_id"].get<std::string>();
     ASSERT_TRUE(eventually([&] { return site.hits("/sitemap.xml") > 0; }, 20s));
     const auto started = std::chrono::steady_clock::now();
-    EXPECT_EQ(serve.terminate(12s), 0);
+    EXPECT_EQ(serve.terminate(12s), 0) << serve.log();
     EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
   }
   {
@@ -125,8 +96,8 @@ TEST(ServeRestartTest, AJobInterruptedBySigtermFinishesAfterRestartWithoutDuplic
   }
 
   stall = false;
-  ServeProcess again(url, port);
-  ASSERT_TRUE(again.wait_ready());
+  auto again = start_serve(url, port, dir.path() + "/serve2.log");
+  ASSERT_TRUE(wait_ready(port)) << again.log();
   json status;
   ASSERT_TRUE(eventually([&] {
     const auto r = get(port, "/api/v3/sitemap/status/" + job_id);
@@ -139,11 +110,11 @@ TEST(ServeRestartTest, AJobInterruptedBySigtermFinishesAfterRestartWithoutDuplic
   const auto file_id = status["metadata"]["sitemaps"][0]["id"].get<std::string>();
   EXPECT_EQ(get(port, "/api/v3/sitemap-files/" + file_id + "/urls?size=100").json()["total"], 20);
   EXPECT_EQ(get(port, "/api/v3/sitemap-files/").json()["total"], 1);
-  EXPECT_EQ(again.terminate(12s), 0);
+  EXPECT_EQ(again.terminate(12s), 0) << again.log();
 
   // A third process reads the same status.
-  ServeProcess third(url, port, {"--no-workers"});
-  ASSERT_TRUE(third.wait_ready());
+  auto third = start_serve(url, port, dir.path() + "/serve3.log", {"--no-workers"});
+  ASSERT_TRUE(wait_ready(port)) << third.log();
   const auto reread = get(port, "/api/v3/sitemap/status/" + job_id).json();
   EXPECT_EQ(reread["status"], "complete");
   EXPECT_EQ(reread["metadata"], status["metadata"]);
@@ -152,19 +123,13 @@ TEST(ServeRestartTest, AJobInterruptedBySigtermFinishesAfterRestartWithoutDuplic
 
 TEST(ServeRestartTest, OpenModeOffLoopbackRefusesToStart) {
   TempDir dir;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("DATABASE_URL", ("sqlite:///" + dir.path() + "/x.db").c_str(), 1);
-    ::unsetenv("JWT_SECRET_KEY");
-    ::unsetenv("API_KEYS");
-    ::execl(SCRAPERSKY_BINARY, SCRAPERSKY_BINARY, "serve", "--host", "0.0.0.0", "--port", "0",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 2);
+  // Empty credentials are no credentials (and, unlike unset ones, a .env cannot supply them).
+  ScraperskyProcess serve({"serve", "--host", "0.0.0.0", "--port", "0"},
+                          {{"DATABASE_URL", "sqlite:///" + dir.path() + "/x.db"},
+                           {"JWT_SECRET_KEY", ""},
+                           {"API_KEYS", ""}},
+                          dir.path() + "/serve.log");
+  EXPECT_EQ(serve.wait_exit(60s), 2) << serve.log();
 }
 
 }  // namespace

@@ -6,9 +6,9 @@
 
 #include "api_harness.h"
 #include "jobs/enqueue.h"
-#include "scrapersky_process.h"
 #include "support/fixture_site.h"
 #include "support/pg_env.h"
+#include "support/scrapersky_process.h"
 #include "support/tcp_forwarder.h"
 
 namespace scrapersky::api_testing {
@@ -17,6 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::FixtureResponse;
 using test_support::FixtureSite;
+using test_support::ScraperskyProcess;
 using test_support::TcpForwarder;
 
 // `url` with its port replaced ("postgresql://u:p@127.0.0.1:6432/db" -> ...:<port>/db).

@@ -5,14 +5,15 @@
 #include <gtest/gtest.h>
 
 #include "api_harness.h"
-#include "scrapersky_process.h"
 #include "support/fixture_site.h"
+#include "support/scrapersky_process.h"
 #include "support/tcp_forwarder.h"
 
 namespace scrapersky::api_testing {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::ScraperskyProcess;
 
 // The environment of a child that must find no database: DATABASE_URL names a refusing port.
 std::map<std::string, std::string> unreachable_env(const test_support::TcpForwarder& refusing) {

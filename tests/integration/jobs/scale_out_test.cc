@@ -1,15 +1,9 @@
 // Scale-out: three `scrapersky worker` processes on one PostgreSQL through PgBouncer share 200
 // queued domains; each is discovered exactly once, and when one worker is killed with SIGKILL
 // the others finish what it held once its leases expire.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
-
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -17,6 +11,7 @@
 #include "store/clock.h"
 #include "support/fixture_site.h"
 #include "support/pg_env.h"
+#include "support/scrapersky_process.h"
 #include "model/uuid.h"
 
 namespace scrapersky {
@@ -24,50 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using jobs_testing::eventually;
-
-// One `scrapersky worker` child with extra environment, output captured to a file.
-class WorkerProcess {
- public:
-  WorkerProcess(const std::map<std::string, std::string>& env, const std::string& log_path)
-      : log_path_(log_path) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::execl(SCRAPERSKY_BIN, "scrapersky", "worker", "--concurrency", "4",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~WorkerProcess() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  // Sends `sig` and waits for the exit; returns the exit code (128 + signal when killed).
-  int stop(int sig) {
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string log() const {
-    std::ifstream in(log_path_);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-  }
-
- private:
-  std::string log_path_;
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-};
+using test_support::ScraperskyProcess;
 
 TEST(ScaleOutTest, ThreeWorkerProcessesDiscoverEachDomainOnceAndFinishAKilledWorkersItems) {
   SCRAPERSKY_REQUIRE_PG_URL(direct);
@@ -103,9 +55,11 @@ TEST(ScaleOutTest, ThreeWorkerProcessesDiscoverEachDomainOnceAndFinishAKilledWor
       {"WORKER_POLL_INTERVAL", "0.05"},     {"WORKER_LEASE_SECONDS", "2"},
       {"FETCH_RETRIES", "0"},               {"FETCH_CONNECT_TIMEOUT", "2"},
       {"LOG_FORMAT", "json"}};
-  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  std::vector<std::unique_ptr<ScraperskyProcess>> workers;
   for (int i = 0; i < 3; ++i) {
-    workers.push_back(std::make_unique<WorkerProcess>(env, fmt::format("{}/worker{}.log", dir.path(), i)));
+    workers.push_back(std::make_unique<ScraperskyProcess>(
+        std::vector<std::string>{"worker", "--concurrency", "4"}, env,
+        fmt::format("{}/worker{}.log", dir.path(), i)));
   }
   auto submitted = [&] {
     return db->count("SELECT count(*) FROM domains WHERE sitemap_analysis_status = 'submitted'");
@@ -116,7 +70,7 @@ TEST(ScaleOutTest, ThreeWorkerProcessesDiscoverEachDomainOnceAndFinishAKilledWor
            db->count("SELECT count(*) FROM domains WHERE claimed_by LIKE $1", {victim_tag}) > 0;
   }, 120s)) << workers[0]->log();
   const auto held = db->query("SELECT id FROM domains WHERE claimed_by LIKE $1", {victim_tag});
-  EXPECT_EQ(workers[0]->stop(SIGKILL), 128 + SIGKILL);
+  EXPECT_EQ(workers[0]->stop(SIGKILL, 60s), 128 + SIGKILL);
 
   ASSERT_TRUE(eventually([&] { return submitted() == kDomains; }, 240s))
       << submitted() << " submitted\n" << workers[1]->log();
@@ -137,7 +91,7 @@ TEST(ScaleOutTest, ThreeWorkerProcessesDiscoverEachDomainOnceAndFinishAKilledWor
   EXPECT_EQ(db->count("SELECT count(*) FROM domains WHERE sitemap_analysis_status = 'failed'"), 0);
 
   for (int i = 1; i < 3; ++i) {
-    EXPECT_EQ(workers[i]->stop(SIGTERM), 0);
+    EXPECT_EQ(workers[i]->terminate(60s), 0);
     const auto log = workers[i]->log();
     EXPECT_EQ(log.find("\"level\":\"error\""), std::string::npos) << log;
     EXPECT_EQ(log.find("claim failed"), std::string::npos) << log;

@@ -1,5 +1,5 @@
-// The crawl of one target against fixture sites on loopback: discovery, recursion, loops,
-// limits, failures and outcomes (spec/sitemaps.md). No database: a recording sink.
+// The crawl of one target against fixture sites on loopback: discovery, recursion, loops, limits,
+// failures and outcomes (docs/sitemaps.md, "The crawl of one job"). No database: a recording sink.
 #include "pipeline/crawl.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Exit codes and messages of `scrapersky scan` that do not depend on the database backend
-// (spec/cli.md "Exit codes").
+// (docs/cli.md, "Exit codes").
 #include "scan_test.h"
 
 namespace scrapersky::scan_testing {

@@ -1,7 +1,7 @@
 // Full scans of fixture sites on loopback through the real `scrapersky` binary, checked by what
-// `export --format jsonl` gives back and by the sitemap_files, jobs and domains rows
-// (spec/cli.md, spec/sitemaps.md). Built twice: against SQLite and against PostgreSQL through
-// PgBouncer (SCAN_BACKEND_POSTGRES).
+// `export --format jsonl` gives back and by the sitemap_files, jobs and domains rows (docs/cli.md;
+// docs/sitemaps.md, "The crawl of one job"). Built twice: against SQLite and against PostgreSQL
+// through PgBouncer (SCAN_BACKEND_POSTGRES).
 #include <signal.h>
 
 #include <atomic>

@@ -1,7 +1,8 @@
 #pragma once
 // One `scrapersky` subcommand as a child process, with extra environment and its output
-// (stdout and stderr) in a file, for tests of how the binary starts and stops. Killed with
-// SIGKILL if still running when destroyed.
+// (stdout and stderr) in a file, for tests of how the binary starts, works and stops. Killed
+// with SIGKILL if still running when destroyed. Header-only: the including test target defines
+// SCRAPERSKY_BINARY (the path of the binary, `$<TARGET_FILE:scrapersky>`).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,10 +13,15 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
-namespace scrapersky::api_testing {
+#ifndef SCRAPERSKY_BINARY
+#error "define SCRAPERSKY_BINARY (the scrapersky binary's path) for this test target"
+#endif
+
+namespace scrapersky::test_support {
 
 class ScraperskyProcess {
  public:
@@ -46,6 +52,8 @@ class ScraperskyProcess {
   ScraperskyProcess(const ScraperskyProcess&) = delete;
   ScraperskyProcess& operator=(const ScraperskyProcess&) = delete;
 
+  pid_t pid() const { return pid_; }
+
   // The exit code (128 + signal when killed) once the process has ended within `limit`,
   // else -1 and it keeps running.
   int wait_exit(std::chrono::milliseconds limit) {
@@ -61,11 +69,14 @@ class ScraperskyProcess {
     }
     return status_;
   }
-  // SIGTERM, then wait_exit(limit).
-  int terminate(std::chrono::milliseconds limit) {
-    if (status_ < 0) ::kill(pid_, SIGTERM);
+  // Sends `sig` (unless it has ended already), then wait_exit(limit).
+  int stop(int sig, std::chrono::milliseconds limit) {
+    if (status_ < 0) ::kill(pid_, sig);
     return wait_exit(limit);
   }
+  // SIGTERM, then wait_exit(limit).
+  int terminate(std::chrono::milliseconds limit) { return stop(SIGTERM, limit); }
+
   std::string log() const {
     std::ifstream in(log_path_);
     std::ostringstream out;
@@ -80,4 +91,4 @@ class ScraperskyProcess {
   int status_ = -1;
 };
 
-}  // namespace scrapersky::api_testing
+}  // namespace scrapersky::test_support
