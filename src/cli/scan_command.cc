@@ -1,5 +1,5 @@
 // `scrapersky scan TARGET...` and `scrapersky export`: thin drivers of pipeline::ScanRunner
-// and store::export_url_page (spec/cli.md).
+// and store::export_url_page (docs/cli.md).
 #include <unistd.h>
 
 #include <atomic>

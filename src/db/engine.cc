@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <type_traits>
@@ -23,12 +24,13 @@ struct EngineCore {
   std::shared_ptr<Pool> writer;   // PostgreSQL: the one pool; SQLite: the single writer
   std::shared_ptr<Pool> readers;  // SQLite only
   bool echo = false;
+  std::atomic<int> bulk_loads{0};  // Engine::BulkLoad objects alive
 };
 
 struct SessionState {
   std::shared_ptr<EngineCore> core;
-  Pool::Lease lease;
-  bool lease_is_writer = false;
+  Pool::PooledConnection connection;
+  bool connection_is_writer = false;
   bool unit_open = false;
 };
 
@@ -134,7 +136,7 @@ Result Transaction::run_single_read(std::string_view sql, std::span<const Value>
     replace_connection_ = nullptr;
     first_error_.reset();
     first_error_state_.clear();
-    connection_ = nullptr;  // the lost one is gone with its lease
+    connection_ = nullptr;  // the lost one goes back to the pool as broken
     try {
       connection_ = replace();
     } catch (const Error& e) {
@@ -341,9 +343,9 @@ void UnitOfWork::finish() {
   session_->unit_open = false;
   // SQLite has one writer: hold it only for the unit of work. A lost connection goes back
   // now so the pool can discard it and bump its generation.
-  if ((session_->lease_is_writer && session_->core->dialect == Dialect::kSqlite) ||
-      (session_->lease && session_->lease->broken())) {
-    session_->lease.release();
+  if ((session_->connection_is_writer && session_->core->dialect == Dialect::kSqlite) ||
+      (session_->connection && session_->connection->broken())) {
+    session_->connection.release();
   }
 }
 
@@ -368,31 +370,40 @@ UnitOfWork Session::start(bool write, bool single_read) {
   }
   auto& core = *state_->core;
   const bool use_writer = write || core.dialect == Dialect::kPostgres;
-  if (state_->lease && state_->lease_is_writer != use_writer) state_->lease.release();
+  if (state_->connection && state_->connection_is_writer != use_writer) state_->connection.release();
   const auto& pool = use_writer ? core.writer : core.readers;
-  if (!state_->lease) {
-    state_->lease = pool->checkout(/*ping=*/!single_read);
-    state_->lease_is_writer = use_writer;
+  if (!state_->connection) {
+    state_->connection = pool->checkout(/*ping=*/!single_read);
+    state_->connection_is_writer = use_writer;
   }
   if (single_read) {
     state_->unit_open = true;
-    return UnitOfWork(state_, &*state_->lease, core.echo, [state = state_.get(), pool] {
-      state->lease.release();  // lost: the pool discards it and invalidates older connections
-      state->lease = pool->checkout();
-      return &*state->lease;
+    return UnitOfWork(state_, &*state_->connection, core.echo, [state = state_.get(), pool] {
+      state->connection.release();  // lost: the pool discards it and invalidates older connections
+      state->connection = pool->checkout();
+      return &*state->connection;
     });
   }
   try {
-    state_->lease->begin(write);
+    if (use_writer) state_->connection->set_bulk_load(core.bulk_loads.load() > 0);
+    state_->connection->begin(write);
   } catch (...) {
-    state_->lease.release();
+    state_->connection.release();
     throw;
   }
   state_->unit_open = true;
-  return UnitOfWork(state_, &*state_->lease, core.echo);
+  return UnitOfWork(state_, &*state_->connection, core.echo);
 }
 
 // ---- Engine ----
+
+Engine::BulkLoad::BulkLoad(std::shared_ptr<internal::EngineCore> core) : core_(std::move(core)) {
+  ++core_->bulk_loads;
+}
+Engine::BulkLoad::~BulkLoad() {
+  if (core_) --core_->bulk_loads;
+}
+Engine::BulkLoad Engine::bulk_load() { return BulkLoad(core_); }
 
 std::shared_ptr<Engine> Engine::create(const config::Settings& settings) {
   auto core = std::make_shared<internal::EngineCore>();

@@ -1,5 +1,5 @@
 #pragma once
-// The one gate to the database (spec/database.md). One Engine per process owns the pool;
+// The one gate to the database (docs/database.md). One Engine per process owns the pool;
 // Sessions come only from it; a UnitOfWork (created by request handlers and job runners) is
 // the only thing that can commit; services and repositories get a Transaction&, which runs
 // statements and nothing else.
@@ -36,8 +36,8 @@ struct SessionState;
 class UnitOfWork;
 
 // The statement handle of one open transaction. It has no begin/commit/rollback on purpose
-// (rule 5; tests/db/transaction_shape_test.cc keeps it so). After a statement fails, every
-// further call throws TransactionFailed naming the first error (rule 6).
+// (docs/database.md, "Units of work"; tests/db/transaction_shape_test.cc keeps it so). After a statement fails, every
+// further call throws TransactionFailed naming the first error.
 class Transaction {
  public:
   Transaction(const Transaction&) = delete;
@@ -155,6 +155,23 @@ class Engine {
   ~Engine();
 
   Session session();  // the session factory (get_db_session())
+
+  // Held while a crawl stores its findings: on SQLite the writer connection then runs with
+  // settings for bulk loads (docs/database.md, "SQLite during bulk loads"), and goes back to
+  // its normal settings once no load is held. Nothing on PostgreSQL.
+  class BulkLoad {
+   public:
+    BulkLoad(BulkLoad&& other) noexcept : core_(std::move(other.core_)) {}
+    BulkLoad& operator=(BulkLoad&&) = delete;
+    ~BulkLoad();
+
+   private:
+    friend class Engine;
+    explicit BulkLoad(std::shared_ptr<internal::EngineCore> core);
+    std::shared_ptr<internal::EngineCore> core_;
+  };
+  BulkLoad bulk_load();
+
   PoolMetrics metrics() const;
   Dialect dialect() const;
   std::string masked_url() const;

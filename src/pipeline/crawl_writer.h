@@ -47,6 +47,7 @@ class StoreUnits {
              std::optional<store::ClaimedRow> fence_row, std::chrono::seconds lease,
              const std::atomic<bool>* cancel = nullptr)
       : engine_(engine),
+        bulk_load_(engine.bulk_load()),
         policy_(policy),
         claim_(claim),
         fence_row_(std::move(fence_row)),
@@ -64,6 +65,7 @@ class StoreUnits {
 
  private:
   db::Engine& engine_;
+  db::Engine::BulkLoad bulk_load_;  // for as long as the crawl stores
   const db::RetryPolicy policy_;
   const store::Claim* claim_;
   const std::optional<store::ClaimedRow> fence_row_;

@@ -1,5 +1,6 @@
 #include "pipeline/url_storage.h"
 
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,15 @@ void add_to(store::UrlBatch& batch, std::map<std::string, std::uint32_t>& index,
   if (inserted) batch.file_ids.push_back(file_id);
   row.file = it->second;
   batch.rows.push_back(std::move(row));
+}
+
+// Rows in key order ((sitemap_file_id, url): the order of the table's unique index): a unit's
+// inserts then walk the index once, leaf after leaf, instead of landing on random pages.
+void sort_by_key(store::UrlBatch& batch) {
+  std::sort(batch.rows.begin(), batch.rows.end(), [&](const store::UrlRow& a, const store::UrlRow& b) {
+    if (a.file != b.file) return batch.file_ids[a.file] < batch.file_ids[b.file];
+    return a.url < b.url;
+  });
 }
 
 }  // namespace
@@ -76,6 +86,7 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
     }
   }
   std::vector<FiledRow<store::UrlRow>>().swap(rows);
+  sort_by_key(fresh);
   bool merge_fresh = false;
   for (;;) {
     try {

@@ -1,5 +1,5 @@
 #pragma once
-// The sitemap_urls table, written in batches (spec/database.md rule 9): the storage half of the
+// The sitemap_urls table, written in batches (docs/database.md, "Bulk writes"): the storage half of the
 // URL batch writer. One row per (sitemap file, URL); re-scans update changed values in place.
 // Rows are compact (most URLs carry no extension data) so that a queue of batches stays small.
 #include <cstdint>

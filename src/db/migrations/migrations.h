@@ -1,5 +1,5 @@
 #pragma once
-// Versioned schema migrations (rule 11). Each migration runs in its own unit of work; on
+// Versioned schema migrations (docs/database.md, "Migrations"). Each migration runs in its own unit of work; on
 // PostgreSQL under pg_advisory_xact_lock(kMigrationLockKey), on SQLite under BEGIN IMMEDIATE,
 // so any number of processes may migrate at once and end with one schema.
 #include <cstdint>
@@ -44,7 +44,7 @@ std::vector<std::string> schema_v4(Dialect dialect);
 enum class SitemapUrlsKey { kIdentity, kNatural, kNaturalWithoutRowid };
 std::string sitemap_urls_table(Dialect dialect, std::string_view name, SitemapUrlsKey key);
 // SQLite's sitemap_urls from v4 on (chosen by bench/scan's measurements, docs/database.md).
-inline constexpr SitemapUrlsKey kSqliteSitemapUrlsKey = SitemapUrlsKey::kNatural;
+inline constexpr SitemapUrlsKey kSqliteSitemapUrlsKey = SitemapUrlsKey::kNaturalWithoutRowid;
 }  // namespace internal
 
 }  // namespace scrapersky::db
