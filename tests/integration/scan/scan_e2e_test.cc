@@ -174,6 +174,49 @@ TEST_F(SCAN_E2E, TextAndRssSitemapsFromRobotsTxtAreStored) {
   EXPECT_EQ(summary["urls_stored"], 3);
 }
 
+// Hugo publishes Go's zero time (year 1) for undated pages; some generators write year 9999
+// for "never expires". Both ends, and the seconds around where a nanosecond clock wraps, are
+// stored and exported as published, never as another date; a date past either end is NULL.
+TEST_F(SCAN_E2E, LastmodsFromYear1ToYear9999AreStoredAndExportedExactly) {
+  FixtureSite site;
+  const std::string domain = domain_of(site);
+  const std::string map = site.url("/sitemap.xml");
+  const auto entry = [&](const std::string& path, const std::string& lastmod) {
+    return UrlEntry{site.url(path), lastmod, {}, {}};
+  };
+  site.route("/sitemap.xml", xml(urlset({entry("/hugo-zero", "Mon, 01 Jan 0001 00:00:00 +0000"),
+                                         entry("/year-1", "0001-01-01"),
+                                         entry("/year-9999", "9999-12-31T23:59:59Z"),
+                                         entry("/before-1677-limit", "1677-09-21T00:12:43Z"),
+                                         entry("/after-2262-limit", "2262-04-11T23:47:17Z"),
+                                         entry("/year-0", "0000-12-31T23:59:59Z"),
+                                         entry("/past-9999", "9999-12-31T23:59:59-01:00")})));
+
+  const auto summary = scan_json(map);
+
+  ASSERT_EQ(summary["status"], "complete");
+  const std::vector<ExportRow> expected = {
+      {domain, map, site.url("/hugo-zero"), "0001-01-01T00:00:00Z", {}, {}},
+      {domain, map, site.url("/year-1"), "0001-01-01T00:00:00Z", {}, {}},
+      {domain, map, site.url("/year-9999"), "9999-12-31T23:59:59Z", {}, {}},
+      {domain, map, site.url("/before-1677-limit"), "1677-09-21T00:12:43Z", {}, {}},
+      {domain, map, site.url("/after-2262-limit"), "2262-04-11T23:47:17Z", {}, {}},
+      {domain, map, site.url("/year-0"), {}, {}, {}},
+      {domain, map, site.url("/past-9999"), {}, {}, {}}};
+  EXPECT_THAT(exported(), UnorderedElementsAreArray(expected));
+
+  const auto csv = run_cli({"export", "--format", "csv"}, {{"DATABASE_URL", db().url()}}, cwd());
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const auto csv_line = [&](const std::string& path, const std::string& lastmod) {
+    return domain + "," + map + "," + site.url(path) + "," + lastmod + ",,\n";
+  };
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/hugo-zero", "0001-01-01T00:00:00Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/year-9999", "9999-12-31T23:59:59Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/before-1677-limit", "1677-09-21T00:12:43Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/after-2262-limit", "2262-04-11T23:47:17Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/year-0", "")));
+}
+
 // The old platform stored 0 URLs from these: gzip is recognised by its magic bytes.
 TEST_F(SCAN_E2E, GzippedSitemapsServedAsApplicationGzipWithoutContentEncodingAreRead) {
   FixtureSite site;
