@@ -174,6 +174,36 @@ TEST_F(SCAN_E2E, TextAndRssSitemapsFromRobotsTxtAreStored) {
   EXPECT_EQ(summary["urls_stored"], 3);
 }
 
+// RSS 1.0 puts its items beside the channel, under rdf:RDF, and dates them with dc:date.
+TEST_F(SCAN_E2E, Rss10FeedIsStoredAsAnRssSitemapWithItsItemLinksAndDates) {
+  FixtureSite site;
+  const std::string domain = domain_of(site);
+  const auto item = [&](const std::string& path, const std::string& inner) {
+    return "<item rdf:about=\"" + site.url(path) + "\"><link>" + site.url(path) + "</link>" +
+           inner + "</item>";
+  };
+  const std::string channel =
+      "<channel><title>x</title><link>" + site.url("/") + "</link></channel>";
+  const std::string body =
+      R"(<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" )"
+      R"(xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">)" +
+      channel + item("/r1", "<dc:date>2024-01-02T03:04:05Z</dc:date>") + item("/r2", "") +
+      "</rdf:RDF>";
+  site.route("/feed.rdf", FixtureResponse::text(body, "application/rdf+xml"));
+
+  const auto summary = scan_json(site.url("/feed.rdf"));
+
+  EXPECT_EQ(summary["status"], "complete");
+  EXPECT_THAT(exported(),
+              UnorderedElementsAreArray(std::vector<ExportRow>{
+                  {domain, site.url("/feed.rdf"), site.url("/r1"), "2024-01-02T03:04:05Z", {}, {}},
+                  {domain, site.url("/feed.rdf"), site.url("/r2"), {}, {}, {}}}));
+  const auto feed = sitemap_file(site.url("/feed.rdf"));
+  EXPECT_EQ(feed.type, "rss");
+  EXPECT_EQ(feed.url_count, 2);
+  EXPECT_EQ(feed.error, std::nullopt);
+}
+
 // Hugo publishes Go's zero time (year 1) for undated pages; some generators write year 9999
 // for "never expires". Both ends, and the seconds around where a nanosecond clock wraps, are
 // stored and exported as published, never as another date; a date past either end is NULL.
