@@ -148,6 +148,46 @@ TEST_F(SCAN_E2E, FailingChildrenAreRecordedOnTheirRowsAndTheJobStillCompletes) {
   EXPECT_EQ(j.result_data["sitemaps_failed"], 3);
 }
 
+// spec/sitemaps.md: "a redirect back to an ancestor is detected and not followed again".
+TEST_F(SCAN_E2E, AChildRedirectingBackToItsIndexIsRecordedAndTheIndexIsRequestedOnce) {
+  FixtureSite site;
+  const std::string domain = domain_of(site);
+  const std::string index = site.url("/sitemap_index.xml");
+  site.route("/robots.txt", FixtureResponse::text("Sitemap: " + index + "\n"));
+  site.route("/sitemap_index.xml",
+             xml(sitemapindex({site.url("/child.xml"), site.url("/leaf.xml")})));
+  site.route("/child.xml", FixtureResponse::redirect(301, index));
+  site.route("/leaf.xml", xml(urlset_of({site.url("/page")})));
+
+  const auto summary = scan_json(site.url("/"));
+
+  // robots.txt, the index it lists, the eleven other well-known paths (the index is the
+  // twelfth, already requested), the home page, then the index's two children: 16 requests.
+  EXPECT_EQ(site.hits("/sitemap_index.xml"), 1);
+  EXPECT_EQ(site.hits("/child.xml"), 1);
+  EXPECT_EQ(site.hits("/robots.txt"), 1);
+  EXPECT_EQ(site.hits("/"), 1);
+  EXPECT_EQ(site.total_hits(), 16);
+
+  EXPECT_EQ(summary["status"], "complete");
+  EXPECT_EQ(job(summary["job_id"]).status, "complete");
+  EXPECT_EQ(summary["sitemaps_found"], 3);
+  EXPECT_EQ(summary["sitemaps_failed"], 1);
+  const std::string error = "redirect back to ancestor sitemap " + index + ", not followed";
+  EXPECT_EQ(summary["errors"],
+            nlohmann::json::array({{{"sitemap_url", site.url("/child.xml")}, {"error", error}}}));
+  const auto child = sitemap_file(site.url("/child.xml"));
+  EXPECT_EQ(child.method, "sitemap_index");
+  EXPECT_EQ(child.depth, 2);
+  EXPECT_EQ(child.status_code, 301);
+  EXPECT_EQ(child.type, std::nullopt);
+  EXPECT_EQ(child.error, error);
+  EXPECT_EQ(child.url_count, 0);
+  EXPECT_EQ(sitemap_file(index).error, std::nullopt);
+  EXPECT_THAT(exported(),
+              ElementsAreArray(plain_rows(domain, site.url("/leaf.xml"), {site.url("/page")})));
+}
+
 TEST_F(SCAN_E2E, TextAndRssSitemapsFromRobotsTxtAreStored) {
   FixtureSite site;
   const std::string domain = domain_of(site);
