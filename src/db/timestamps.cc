@@ -46,6 +46,14 @@ bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
   return true;
 }
 
+// A year of four or more digits: PostgreSQL prints 10000 and later with five.
+bool year_digits(std::string_view s, std::size_t& pos, int& out) {
+  if (!digits(s, pos, 4, out)) return false;
+  int more = 0;
+  while (out < 100'000 && digits(s, pos, 1, more)) out = out * 10 + more;
+  return true;
+}
+
 bool expect(std::string_view s, std::size_t& pos, char c) {
   if (pos < s.size() && s[pos] == c) {
     ++pos;
@@ -74,7 +82,7 @@ std::string format_epoch(std::int64_t seconds) {
 std::optional<std::string> to_utc_iso(std::string_view s) {
   std::size_t pos = 0;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!digits(s, pos, 4, year) || !expect(s, pos, '-') || !digits(s, pos, 2, month) ||
+  if (!year_digits(s, pos, year) || !expect(s, pos, '-') || !digits(s, pos, 2, month) ||
       !expect(s, pos, '-') || !digits(s, pos, 2, day)) {
     return std::nullopt;
   }
@@ -106,11 +114,16 @@ std::optional<std::string> to_utc_iso(std::string_view s) {
   } else {
     return std::nullopt;  // no offset: not a timestamptz
   }
+  // PostgreSQL marks years before 1 with a suffix: "0001-... BC" is year 0, "0002-... BC" -1.
+  std::int64_t astronomical_year = year;
+  if (s.substr(pos) == " BC") {
+    astronomical_year = 1 - year;
+    pos = s.size();
+  }
   if (pos != s.size()) return std::nullopt;
-  const std::int64_t epoch =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-      hour * 3600 + minute * 60 + second - offset;
-  return format_epoch(epoch);
+  const std::int64_t days =
+      days_from_civil(astronomical_year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return utc_from_unix_seconds(days * 86400 + hour * 3600 + minute * 60 + second - offset);
 }
 
 void append_utc_seconds(std::string& out, std::int64_t seconds) {
@@ -145,6 +158,11 @@ std::string format_utc_seconds(std::int64_t seconds) { return format_epoch(secon
 std::string format_utc(std::chrono::system_clock::time_point time) {
   return format_epoch(
       std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count());
+}
+
+std::optional<std::string> utc_from_unix_seconds(std::int64_t unix_seconds) {
+  if (!utc_seconds_in_range(unix_seconds)) return std::nullopt;
+  return format_epoch(unix_seconds);
 }
 
 }  // namespace scrapersky::db

@@ -112,6 +112,9 @@ struct Job {
   bool stopped = false;       // the consumer asked to stop
   std::string guard_refused;  // the private address refused, if any
   std::string consumer_error;
+  std::string requesting_url;     // the URL of the chain's request being sent or answered
+  long redirects_judged = 0;      // redirect hops the consumer has been asked about
+  std::string declined_redirect;  // a redirect target the consumer did not follow
   ResponseHead head;  // headers of the latest response of the redirect chain
   std::string retry_after;
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -123,6 +126,9 @@ struct Job {
     cut = stopped = false;
     guard_refused.clear();
     consumer_error.clear();
+    requesting_url.clear();
+    redirects_judged = 0;
+    declined_redirect.clear();
     head = ResponseHead{};
     retry_after.clear();
     error_buffer[0] = '\0';
@@ -245,6 +251,35 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
   return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// Runs before each request of a redirect chain is sent (the connection is open, nothing is
+// written yet): the consumer may decline a redirect target, which is then never requested.
+int on_before_request(void* user, char*, char*, int, int) {
+  Job& job = *static_cast<Job*>(user);
+  char* url = nullptr;
+  long redirects = 0;
+  curl_easy_getinfo(job.easy.get(), CURLINFO_EFFECTIVE_URL, &url);
+  curl_easy_getinfo(job.easy.get(), CURLINFO_REDIRECT_COUNT, &redirects);
+  const std::string target = url ? url : "";
+  // A request sent again on a fresh connection is the same hop: asked about once.
+  if (redirects > job.redirects_judged) {
+    job.redirects_judged = redirects;
+    try {
+      if (!job.consumer->follow_redirect(target)) {
+        job.declined_redirect = target;
+        return CURL_PREREQFUNC_ABORT;
+      }
+    } catch (const std::exception& e) {
+      job.consumer_error = e.what();
+      return CURL_PREREQFUNC_ABORT;
+    } catch (...) {
+      job.consumer_error = "unknown exception";
+      return CURL_PREREQFUNC_ABORT;
+    }
+  }
+  job.requesting_url = target;
+  return CURL_PREREQFUNC_OK;
+}
+
 // What one finished attempt means.
 struct Outcome {
   ErrorKind error = ErrorKind::kNone;
@@ -261,7 +296,7 @@ Outcome classify(CURLcode code, Job& job, long status) {
   if (!job.consumer_error.empty()) {
     return {ErrorKind::kOther, "body consumer failed: " + job.consumer_error, false};
   }
-  if (job.stopped) return {};
+  if (job.stopped || !job.declined_redirect.empty()) return {};
   const std::string detail = job.error_buffer[0] ? job.error_buffer : curl_easy_strerror(code);
   if (job.cut || code == CURLE_OK) return http_outcome(status);
   switch (code) {
@@ -509,6 +544,8 @@ class Client::Loop {
     curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &job);
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &job);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_before_request);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, &job);
     curl_slist* headers = nullptr;
     if (!job.request.if_none_match.empty()) {
       headers = curl_slist_append(headers, ("If-None-Match: " + job.request.if_none_match).c_str());
@@ -563,6 +600,13 @@ class Client::Loop {
     result.content_type = job->head.content_type;
     result.etag = job->head.etag;
     result.last_modified = job->head.last_modified;
+    if (!job->declined_redirect.empty()) {
+      // curl already names the declined target as its effective URL; the chain ended one
+      // hop earlier, at the response that redirected.
+      result.final_url = job->requesting_url;
+      result.redirects = std::max(0, result.redirects - 1);
+      result.declined_redirect = job->declined_redirect;
+    }
 
     const Outcome outcome = classify(code, *job, result.status);
     if (outcome.error == ErrorKind::kNone) {

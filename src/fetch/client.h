@@ -33,6 +33,10 @@ class BodyConsumer {
   virtual void on_head(const ResponseHead&) {}
   // A piece of the decoded body. Return false to stop the transfer (not an error).
   virtual bool on_data(std::span<const char> chunk) = 0;
+  // Before a redirect is followed, with the absolute URL it leads to. False leaves that URL
+  // unrequested: the request ends with the redirect response itself (its 3xx status, its URL
+  // as final_url), no error, and Result::declined_redirect naming the target.
+  virtual bool follow_redirect(const std::string& /*url*/) { return true; }
   virtual void on_done(const Result& result) = 0;
 };
 

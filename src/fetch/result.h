@@ -41,6 +41,7 @@ struct Result {
   std::int64_t body_bytes = 0;  // decoded bytes handed to the consumer
   bool truncated = false;       // a cap was reached and the body cut; delivered bytes stand
   bool stopped = false;         // the consumer returned false from on_data (not an error)
+  std::string declined_redirect;  // a redirect target the consumer did not follow (not requested)
   ErrorKind error = ErrorKind::kNone;
   std::string error_message;  // "HTTP 404", "timed out after 30 s", ...
   std::string etag, last_modified, content_type;

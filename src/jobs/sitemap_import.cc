@@ -73,10 +73,7 @@ class PageStorage : public pipeline::CrawlStorage<PendingPage> {
       const auto curation = curation_for(page.page_type, page.path_depth);
       page.curation = curation.curation;
       page.processing = curation.processing;
-      if (p.lastmod) {
-        page.last_modified = db::format_utc(std::chrono::system_clock::time_point(
-            std::chrono::seconds(*p.lastmod)));
-      }
+      if (p.lastmod) page.last_modified = db::utc_from_unix_seconds(*p.lastmod);
       if (p.priority) page.priority_level = priority_level(*p.priority);
       pages.push_back(std::move(page));
     }

@@ -1,5 +1,6 @@
 #include "pipeline/crawl.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -65,9 +66,24 @@ struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
   std::atomic<bool> interrupted{false};
   std::atomic<std::int64_t> urls{0};
 
+  // The URLs a sitemap of this job was requested and answered under (its redirect chain and
+  // final URL) and its index, so that a redirect back up the chain can be recognised.
+  struct Lineage {
+    std::vector<std::string> urls;
+    std::optional<int> parent_id;
+  };
+  // Where a redirect of a sitemap's fetch leads.
+  enum class RedirectTarget {
+    kNew,       // a URL this job has not requested: follow it
+    kKnown,     // a URL this job already requested: another name for it
+    kOwnChain,  // a URL of this fetch's own redirect chain: a loop
+    kAncestor,  // a URL of an index above this sitemap: a cycle through a redirect
+  };
+
   // Guarded by mutex.
   std::unordered_set<std::string> requested;         // each URL is requested once per job
   std::unordered_map<std::string, int> claimed;      // final URL -> sitemap id
+  std::unordered_map<int, Lineage> lineage;          // sitemap id -> its URLs and its index
   int next_id = 0;
   int scheduled_sitemaps = 0;
   bool any_response = false;
@@ -113,9 +129,28 @@ struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
     return true;
   }
   // The row id of a claimed URL, given when the fetch proves to be a sitemap row.
-  int assign_id(const std::string& url) {
+  int assign_id(const SitemapRef& ref, std::vector<std::string> chain) {
     std::lock_guard lock(mutex);
-    return claimed[url] = ++next_id;
+    const int id = claimed[ref.url] = ++next_id;
+    chain.push_back(ref.url);
+    lineage[id] = {std::move(chain), ref.parent_id};
+    return id;
+  }
+
+  RedirectTarget judge_redirect(const std::string& target, const std::vector<std::string>& chain,
+                                std::optional<int> parent_id) {
+    const auto in = [&target](const std::vector<std::string>& urls) {
+      return std::find(urls.begin(), urls.end(), target) != urls.end();
+    };
+    std::lock_guard lock(mutex);
+    if (in(chain)) return RedirectTarget::kOwnChain;
+    for (auto id = parent_id; id;) {
+      const auto it = lineage.find(*id);
+      if (it == lineage.end()) break;
+      if (in(it->second.urls)) return RedirectTarget::kAncestor;
+      id = it->second.parent_id;
+    }
+    return requested.count(target) ? RedirectTarget::kKnown : RedirectTarget::kNew;
   }
   void release(const std::string& url) {
     std::lock_guard lock(mutex);
@@ -145,7 +180,29 @@ struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
 class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
  public:
   SitemapFetch(std::shared_ptr<State> state, SitemapRef ref, bool gated_top)
-      : state_(std::move(state)), ref_(std::move(ref)), gated_top_(gated_top) {}
+      : state_(std::move(state)),
+        ref_(std::move(ref)),
+        gated_top_(gated_top),
+        chain_{ref_.requested_url} {}
+
+  // Each URL is requested once per job, redirect targets included (spec "Limits and loops").
+  bool follow_redirect(const std::string& url) override {
+    switch (state_->judge_redirect(url, chain_, ref_.parent_id)) {
+      case RedirectTarget::kNew:
+        chain_.push_back(url);
+        return true;
+      case RedirectTarget::kKnown:
+        duplicate_ = true;  // another name for a URL of this job: no row of its own
+        return false;
+      case RedirectTarget::kOwnChain:
+        redirect_error_ = fmt::format("redirect loop back to {}, not followed", url);
+        return false;
+      case RedirectTarget::kAncestor:
+        redirect_error_ = fmt::format("redirect back to ancestor sitemap {}, not followed", url);
+        return false;
+    }
+    return false;
+  }
 
   void on_head(const fetch::ResponseHead& head) override {
     ref_.url = head.final_url.empty() ? ref_.requested_url : head.final_url;
@@ -216,7 +273,7 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
   void announce() {
     if (announced_) return;
     announced_ = true;
-    ref_.id = state_->assign_id(ref_.url);
+    ref_.id = state_->assign_id(ref_, chain_);
     state_->sink.on_sitemap(ref_);
   }
 
@@ -273,7 +330,9 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
       out.has_changefreq = parsed.has_changefreq;
     }
     out.url_count = parsed.kind == sitemap::DocumentKind::kSitemapIndex ? children_ : urls_;
-    if (result.error != fetch::ErrorKind::kNone && !(result.stopped && stop_for_cap_)) {
+    if (!redirect_error_.empty()) {
+      out.error = redirect_error_;
+    } else if (result.error != fetch::ErrorKind::kNone && !(result.stopped && stop_for_cap_)) {
       out.error = result.error_message.empty() ? std::string(fetch::to_string(result.error))
                                                : result.error_message;
     } else if (!fetched) {
@@ -302,6 +361,8 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
   std::int64_t children_ = 0;
   std::string content_encoding_;
   std::optional<sitemap::SitemapParser> parser_;
+  std::vector<std::string> chain_;  // the requested URL, then each redirect target followed
+  std::string redirect_error_;      // a redirect back up the chain, declined
 };
 
 void Crawl::State::record_outcome(const SitemapOutcome& outcome) {

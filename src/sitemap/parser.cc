@@ -84,7 +84,7 @@ const char* local_name(const XML_Char* name) {
 
 bool name_is(const char* a, const char* b) { return std::strcmp(a, b) == 0; }
 
-// Streaming XML: urlset, sitemapindex, RSS 2.0, Atom 0.3/1.0, via expat with namespaces.
+// Streaming XML: urlset, sitemapindex, RSS 2.0 and 1.0, Atom 0.3/1.0, via expat with namespaces.
 class XmlReader {
  public:
   XmlReader(EntrySink& sink, ParseResult& result) : sink_(sink), result_(result) {
@@ -243,6 +243,10 @@ class XmlReader {
       result_.kind = DocumentKind::kSitemapIndex;
     } else if (name_is(name, "rss")) {
       result_.kind = DocumentKind::kRss;
+    } else if (name_is(name, "RDF")) {
+      // RSS 1.0 (RDF Site Summary): read as RSS, its items are children of the root.
+      result_.kind = DocumentKind::kRss;
+      rss_dates_are_dc_date_ = true;
     } else if (name_is(name, "feed")) {
       result_.kind = DocumentKind::kAtom;
     } else {
@@ -319,7 +323,7 @@ class XmlReader {
     if (depth_ != entry_depth_ + 1) return;
     if (name_is(name, "link")) {
       if (!loc_seen_) begin_field(Field::kLoc);
-    } else if (name_is(name, "pubDate")) {
+    } else if (name_is(name, rss_dates_are_dc_date_ ? "date" : "pubDate")) {
       if (!lastmod_seen_) begin_field(Field::kLastmod);
     }
   }
@@ -428,6 +432,7 @@ class XmlReader {
   Entry entry_;
   bool loc_seen_ = false, lastmod_seen_ = false, changefreq_seen_ = false,
        priority_seen_ = false;
+  bool rss_dates_are_dc_date_ = false;  // RSS 1.0 dates items with dc:date, RSS 2.0 with pubDate
   std::optional<std::int64_t> published_;
 };
 

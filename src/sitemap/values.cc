@@ -72,6 +72,12 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
   return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
 }
 
+// The instants both databases store exactly, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z:
+// PostgreSQL has no year 0, and ISO text on SQLite has four-digit years. A date past either
+// end (year 0000, or an offset that carries one over) cannot be stored as published.
+constexpr std::int64_t kFirstStorableSecond = -62135596800;
+constexpr std::int64_t kLastStorableSecond = 253402300799;
+
 struct Civil {
   std::int64_t year = 0;
   unsigned month = 1, day = 1, hour = 0, minute = 0, second = 0;
@@ -83,8 +89,10 @@ std::optional<std::int64_t> to_unix(const Civil& c) {
       c.hour > 23 || c.minute > 59 || c.second > 59) {
     return std::nullopt;
   }
-  return days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 +
-         c.second - c.offset_seconds;
+  const std::int64_t seconds = days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
+                               c.minute * 60 + c.second - c.offset_seconds;
+  if (seconds < kFirstStorableSecond || seconds > kLastStorableSecond) return std::nullopt;
+  return seconds;
 }
 
 // A cursor over the date text.

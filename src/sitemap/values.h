@@ -18,7 +18,8 @@ std::string_view trim_unicode_whitespace(std::string_view text);
 // whitespace or control characters inside, shorter than max_bytes. nullopt otherwise.
 std::optional<std::string_view> validate_loc(std::string_view raw, std::size_t max_bytes = 2048);
 
-// W3C datetime (all precisions) or RFC 822 date -> UTC unix seconds; nullopt if invalid.
+// W3C datetime (all precisions) or RFC 822 date -> UTC unix seconds; nullopt if invalid or
+// outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z (what the databases store exactly).
 std::optional<std::int64_t> parse_lastmod(std::string_view text);
 
 // UTC unix seconds -> "YYYY-MM-DDTHH:MM:SSZ".

@@ -21,9 +21,10 @@ constexpr std::size_t kBaseColumns = 6;
 // PostgreSQL's 65,535 bound parameters.
 constexpr std::size_t kMergeChunkRows = 2000;
 
+// Sitemap dates span years 1-9999: never through system_clock, whose nanoseconds wrap.
 db::Value utc_or_null(const std::optional<std::int64_t>& seconds) {
-  if (!seconds || !db::utc_seconds_in_range(*seconds)) return nullptr;
-  return db::format_utc_seconds(*seconds);
+  const auto text = seconds ? db::utc_from_unix_seconds(*seconds) : std::nullopt;
+  return text ? db::Value(*text) : db::Value(nullptr);
 }
 
 db::Value text_or_null(const std::string& text) {

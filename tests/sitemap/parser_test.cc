@@ -295,6 +295,63 @@ TEST(Rss, EachItemLinkIsAnEntryButNotTheChannelLink) {
   EXPECT_EQ(p.result.type, SitemapType::kRss);
 }
 
+// RSS 1.0 (RDF Site Summary): the root is rdf:RDF and the items are its children, beside the
+// channel rather than inside it.
+std::string rss1(std::string_view inner) {
+  return "<?xml version=\"1.0\"?>\n"
+         "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+         "xmlns=\"http://purl.org/rss/1.0/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+         "<channel rdf:about=\"https://e.com/\"><title>t</title><link>https://e.com/</link>"
+         "<items><rdf:Seq><rdf:li rdf:resource=\"https://e.com/a\"/></rdf:Seq></items>"
+         "</channel>\n" +
+         std::string(inner) + "</rdf:RDF>\n";
+}
+
+TEST(Rss, Rss10ItemLinksAreEntriesWithDcDateAsLastmod) {
+  const auto p =
+      parse(rss1("<item rdf:about=\"https://e.com/a\"><title>a</title><link>https://e.com/a</link>"
+                 "<dc:date>2024-01-02T03:04:05Z</dc:date></item>"
+                 "<item rdf:about=\"https://e.com/b\"><link> https://e.com/b </link></item>"));
+  ASSERT_EQ(p.locs(), (std::vector<std::string>{"https://e.com/a", "https://e.com/b"}));
+  EXPECT_EQ(p.urls[0].lastmod, 1704164645);
+  EXPECT_EQ(p.urls[1].lastmod, std::nullopt);
+  EXPECT_EQ(p.result.kind, DocumentKind::kRss);
+  EXPECT_EQ(p.result.type, SitemapType::kRss);  // the same sitemap_type as RSS 2.0
+  EXPECT_EQ(p.result.error, FileError::kNone);
+  EXPECT_TRUE(p.result.has_lastmod);
+}
+
+TEST(Rss, Rss10DcDateTakesEveryW3cFormAndAnInvalidOneIsNull) {
+  const auto p = parse(rss1(
+      "<item><link>https://e.com/year</link><dc:date>2024</dc:date></item>"
+      "<item><link>https://e.com/day</link><dc:date>2024-01-02</dc:date></item>"
+      "<item><link>https://e.com/offset</link><dc:date>2024-01-02T05:04:05+02:00</dc:date></item>"
+      "<item><link>https://e.com/fraction</link><dc:date>2024-01-02T03:04:05.75Z</dc:date></item>"
+      "<item><link>https://e.com/bad</link><dc:date>yesterday</dc:date></item>"));
+  ASSERT_EQ(p.urls.size(), 5u);
+  EXPECT_EQ(p.urls[0].lastmod, parse_lastmod("2024-01-01"));
+  EXPECT_EQ(p.urls[1].lastmod, parse_lastmod("2024-01-02"));
+  EXPECT_EQ(p.urls[2].lastmod, 1704164645);
+  EXPECT_EQ(p.urls[3].lastmod, 1704164645);
+  EXPECT_EQ(p.urls[4].lastmod, std::nullopt);
+}
+
+TEST(Rss, Rss10ItemWithoutLinkIsAnInvalidLocNotItsRdfAbout) {
+  const auto p =
+      parse(rss1("<item rdf:about=\"https://e.com/about-only\"><title>no link</title></item>"
+                 "<item><link>https://e.com/a</link></item>"));
+  EXPECT_EQ(p.locs(), std::vector<std::string>{"https://e.com/a"});
+  EXPECT_EQ(p.result.invalid_locs, 1);
+}
+
+TEST(Rss, Rss10ChannelLinkAndItemsListAreNotEntries) {
+  const auto p = parse(rss1(""));
+  EXPECT_TRUE(p.urls.empty());
+  EXPECT_EQ(p.result.invalid_locs, 0);
+  EXPECT_EQ(p.result.type, SitemapType::kRss);
+  EXPECT_EQ(p.result.error, FileError::kNone);
+}
+
 TEST(Atom, Atom10EntryLinksWithUpdated) {
   const auto p = parse(
       "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"

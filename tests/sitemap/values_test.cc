@@ -133,14 +133,66 @@ TEST(Lastmod, RejectsBadOffsetsAndGarbage) {
   EXPECT_FALSE(parse_lastmod("Wed, 02 Oct 2002 13:00:00 GMT extra"));
 }
 
+// The first and last second of the years 1 to 9999, the range both databases store exactly.
+constexpr std::int64_t kFirstSecondOfYear1 = -62135596800;    // 0001-01-01T00:00:00Z
+constexpr std::int64_t kLastSecondOfYear9999 = 253402300799;  // 9999-12-31T23:59:59Z
+
+TEST(Lastmod, FirstAndLastSecondsOfYears1To9999AreExact) {
+  EXPECT_EQ(parse_lastmod("0001-01-01T00:00:00Z"), kFirstSecondOfYear1);
+  EXPECT_EQ(parse_lastmod("0001-01-01"), kFirstSecondOfYear1);
+  EXPECT_EQ(parse_lastmod("0001"), kFirstSecondOfYear1);
+  EXPECT_EQ(parse_lastmod("9999-12-31T23:59:59Z"), kLastSecondOfYear9999);
+  EXPECT_EQ(parse_lastmod("9999-12-31T23:59:59.999+00:00"), kLastSecondOfYear9999);
+}
+
+TEST(Lastmod, HugosZeroDateInRfc822IsTheFirstSecondOfYear1) {
+  // Hugo writes Go's zero time.Time this way for pages without a date.
+  EXPECT_EQ(parse_lastmod("Mon, 01 Jan 0001 00:00:00 +0000"), kFirstSecondOfYear1);
+  EXPECT_EQ(parse_lastmod("Fri, 31 Dec 9999 23:59:59 GMT"), kLastSecondOfYear9999);
+}
+
+TEST(Lastmod, InstantsOutsideYears1To9999AreNull) {
+  // Year 0 does not exist for PostgreSQL; an offset can push a date over either end.
+  EXPECT_FALSE(parse_lastmod("0000"));
+  EXPECT_FALSE(parse_lastmod("0000-12-31T23:59:59Z"));
+  EXPECT_FALSE(parse_lastmod("Sun, 31 Dec 0000 23:59:59 GMT"));
+  EXPECT_FALSE(parse_lastmod("0001-01-01T00:00:00+00:01"));
+  EXPECT_FALSE(parse_lastmod("9999-12-31T23:59:59-00:01"));
+  EXPECT_FALSE(parse_lastmod("Fri, 31 Dec 9999 23:59:59 EST"));
+  EXPECT_EQ(parse_lastmod("0001-01-01T00:00:00-00:01"), kFirstSecondOfYear1 + 60);
+}
+
+TEST(Lastmod, SecondsAroundTheNanosecondClockLimitsAreExact) {
+  // std::chrono::system_clock counts int64 nanoseconds in libstdc++: it can only hold
+  // 1677-09-21T00:12:44Z..2262-04-11T23:47:16Z. Nothing here may go through it.
+  EXPECT_EQ(parse_lastmod("1677-09-21T00:12:43Z"), -9223372037);
+  EXPECT_EQ(parse_lastmod("1677-09-21T00:12:44Z"), -9223372036);
+  EXPECT_EQ(parse_lastmod("2262-04-11T23:47:16Z"), 9223372036);
+  EXPECT_EQ(parse_lastmod("2262-04-11T23:47:17Z"), 9223372037);
+}
+
 TEST(FormatUtc, FormatsSecondsAsIsoZ) {
   EXPECT_EQ(format_utc(kJan2), "2024-01-02T03:04:05Z");
   EXPECT_EQ(format_utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(format_utc(-1), "1969-12-31T23:59:59Z");
 }
 
+TEST(FormatUtc, FormatsBothEndsOfYears1To9999) {
+  EXPECT_EQ(format_utc(kFirstSecondOfYear1), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(format_utc(kLastSecondOfYear9999), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(format_utc(-9223372037), "1677-09-21T00:12:43Z");
+  EXPECT_EQ(format_utc(9223372037), "2262-04-11T23:47:17Z");
+}
+
 TEST(FormatUtc, RoundTripsThroughParse) {
   for (std::int64_t t : {0LL, 951782400LL, 1709210096LL, 4102444800LL}) {
+    EXPECT_EQ(parse_lastmod(format_utc(t)), t) << t;
+  }
+}
+
+TEST(FormatUtc, BothEndsAndTheClockLimitsRoundTripThroughParse) {
+  for (const std::int64_t t : {kFirstSecondOfYear1, kLastSecondOfYear9999,
+                               std::int64_t{-9223372037}, std::int64_t{9223372037}}) {
     EXPECT_EQ(parse_lastmod(format_utc(t)), t) << t;
   }
 }

@@ -35,6 +35,10 @@ FixtureResponse xml(std::string body) {
   return FixtureResponse::text(std::move(body), "application/xml");
 }
 
+std::string text_or_null(const json& value) {
+  return value.is_string() ? value.get<std::string>() : "null";
+}
+
 class FlowsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -185,6 +189,59 @@ TEST_F(FlowsTest, ASelectedSitemapFileIsImportedIntoClassifiedPages) {
   EXPECT_EQ(api_->get("/api/v3/pages/?page_type=legal_root").json()["total"], 1);
   EXPECT_EQ(api_->get("/api/v3/pages/?page_type=career_contact").json()["total"], 1);
   EXPECT_EQ(api_->get("/api/v3/pages/?page_curation_status=Selected").json()["total"], 3);
+}
+
+// Dates at both ends of years 1-9999 (Hugo's zero date is year 1) come back from the API as
+// published: the sitemap's URLs after a scan, and the pages of a WF5 import of that sitemap.
+TEST_F(FlowsTest, LastmodsOfYear1AndYear9999ComeBackExactlyFromScanAndImport) {
+  FixtureSite site;
+  const std::map<std::string, std::string> published = {
+      {site.url("/hugo-zero"), "Mon, 01 Jan 0001 00:00:00 +0000"},
+      {site.url("/year-9999"), "9999-12-31T23:59:59Z"},
+      {site.url("/before-1677-limit"), "1677-09-21T00:12:43Z"},
+      {site.url("/after-2262-limit"), "2262-04-11T23:47:17Z"}};
+  const std::map<std::string, std::string> stored = {
+      {site.url("/hugo-zero"), "0001-01-01T00:00:00Z"},
+      {site.url("/year-9999"), "9999-12-31T23:59:59Z"},
+      {site.url("/before-1677-limit"), "1677-09-21T00:12:43Z"},
+      {site.url("/after-2262-limit"), "2262-04-11T23:47:17Z"}};
+  std::string body = R"(<?xml version="1.0" encoding="UTF-8"?>)"
+                     R"(<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+  for (const auto& [loc, lastmod] : published) {
+    body += "<url><loc>" + loc + "</loc><lastmod>" + lastmod + "</lastmod></url>";
+  }
+  site.route("/sitemap.xml", xml(body + "</urlset>"));
+
+  const auto scan = api_->post("/api/v3/sitemap/scan", {{"base_url", site.origin()}});
+  ASSERT_EQ(scan.status, 202) << scan.body;
+  const auto status = poll(scan.json()["status_url"].get<std::string>(), [](const json& s) {
+    return s["status"] == "complete" || s["status"] == "failed";
+  });
+  ASSERT_EQ(status["status"], "complete") << status.dump();
+  ASSERT_EQ(status["metadata"]["sitemaps"].size(), 1u) << status.dump();
+  const auto file_id = status["metadata"]["sitemaps"][0]["id"].get<std::string>();
+
+  const auto urls = api_->get("/api/v3/sitemap-files/" + file_id + "/urls").json();
+  std::map<std::string, std::string> listed;
+  for (const auto& u : urls["items"]) {
+    listed[u["url"].get<std::string>()] = text_or_null(u["lastmod"]);
+  }
+  EXPECT_EQ(listed, stored);
+
+  const auto r =
+      api_->put("/api/v3/sitemap-files/sitemap_import_curation/status",
+                {{"sitemap_file_ids", {file_id}}, {"deep_scrape_curation_status", "Selected"}});
+  ASSERT_EQ(r.json()["queued_count"], 1) << r.body;
+  const auto file = poll("/api/v3/sitemap-files/" + file_id, [](const json& f) {
+    return f["sitemap_import_status"] == "Complete" || f["sitemap_import_status"] == "Error";
+  });
+  ASSERT_EQ(file["sitemap_import_status"], "Complete") << file.dump();
+  const auto imported = api_->get("/api/v3/pages/?sitemap_file_id=" + file_id).json();
+  std::map<std::string, std::string> pages;
+  for (const auto& p : imported["pages"]) {
+    pages[p["url"].get<std::string>()] = text_or_null(p["last_modified"]);
+  }
+  EXPECT_EQ(pages, stored);
 }
 
 }  // namespace

@@ -106,6 +106,25 @@ TEST_F(PostgresUnitOfWork, TimestampsComeBackAsUtcWhateverTheServerTimeZone) {
   EXPECT_TRUE(row.is_null("z"));
 }
 
+// PostgreSQL prints years 1 and 9999 in a local zone as "... BC", as a five-digit year or with
+// a local-mean-time offset in seconds: they still come back as the UTC instant stored.
+TEST_F(PostgresUnitOfWork, TimestampsOfYears1And9999ComeBackExactlyInAnyTimeZone) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  for (const char* zone : {"UTC", "America/New_York", "Asia/Tokyo"}) {
+    auto s = engine_->session();
+    auto uow = s.begin();
+    uow.tx().exec(std::string("SET LOCAL TimeZone = '") + zone + "'");
+    const auto row =
+        uow.tx()
+            .exec("SELECT CAST($1 AS timestamptz) AS first, CAST($2 AS timestamptz) AS last",
+                  {"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"})
+            .front();
+    EXPECT_EQ(row.get<std::string>("first"), "0001-01-01T00:00:00Z") << zone;
+    EXPECT_EQ(row.get<std::string>("last"), "9999-12-31T23:59:59Z") << zone;
+  }
+}
+
 TEST_F(PostgresUnitOfWork, ErrorsCarryTheirSqlstateClass) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   use(url);

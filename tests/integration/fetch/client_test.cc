@@ -330,6 +330,83 @@ TEST(FetchClient, RedirectToAnotherOriginIsFollowedAndGivesTheFinalUrl) {
   EXPECT_EQ(fetched.result.redirects, 1);
 }
 
+// Follows redirects until one leads to `decline`; remembers every target it was asked about.
+class RedirectJudgingConsumer : public RecordingConsumer {
+ public:
+  explicit RedirectJudgingConsumer(std::string decline) : decline_(std::move(decline)) {}
+  bool follow_redirect(const std::string& url) override {
+    std::lock_guard lock(mutex_);
+    asked_.push_back(url);
+    return url != decline_;
+  }
+  std::vector<std::string> asked() {
+    std::lock_guard lock(mutex_);
+    return asked_;
+  }
+
+ private:
+  const std::string decline_;
+  std::mutex mutex_;
+  std::vector<std::string> asked_;
+};
+
+TEST(FetchClient, ConsumerIsAskedAboutEveryRedirectTargetAsAnAbsoluteUrl) {
+  FixtureSite site;
+  route_redirect_chain(site, 3);
+  Client client(test_options());
+  auto consumer = std::make_shared<RedirectJudgingConsumer>("");
+
+  client.submit({site.url("/r0"), "", ""}, consumer);
+  const Result result = consumer->wait();
+
+  EXPECT_TRUE(result.ok()) << result.error_message;
+  EXPECT_EQ(consumer->asked(),
+            (std::vector<std::string>{site.url("/r1"), site.url("/r2"), site.url("/r3")}));
+  EXPECT_EQ(result.declined_redirect, "");
+  EXPECT_EQ(consumer->body(), "end");
+}
+
+TEST(FetchClient, ADeclinedRedirectIsNeverRequestedAndTheResultIsTheRedirectResponse) {
+  FixtureSite site;
+  route_redirect_chain(site, 3);  // /r0 -302-> /r1 -301-> /r2 -302-> /r3
+  Client client(test_options());
+  auto consumer = std::make_shared<RedirectJudgingConsumer>(site.url("/r2"));
+
+  client.submit({site.url("/r0"), "", ""}, consumer);
+  const Result result = consumer->wait();
+
+  EXPECT_EQ(site.hits("/r0"), 1);
+  EXPECT_EQ(site.hits("/r1"), 1);
+  EXPECT_EQ(site.hits("/r2"), 0);
+  EXPECT_EQ(site.hits("/r3"), 0);
+  EXPECT_EQ(result.error, ErrorKind::kNone) << result.error_message;
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.status, 301);
+  EXPECT_EQ(result.final_url, site.url("/r1"));
+  EXPECT_EQ(result.redirects, 1);
+  EXPECT_EQ(result.declined_redirect, site.url("/r2"));
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_TRUE(consumer->heads().empty());
+  EXPECT_TRUE(consumer->chunks().empty());
+  EXPECT_EQ(consumer->done_calls(), 1);
+}
+
+TEST(FetchClient, ARedirectToTheSameUrlIsAskedAboutLikeAnyOther) {
+  FixtureSite site;
+  site.route("/loop", FixtureResponse::redirect(301, "/loop"));
+  Client client(test_options());
+  auto consumer = std::make_shared<RedirectJudgingConsumer>(site.url("/loop"));
+
+  client.submit({site.url("/loop"), "", ""}, consumer);
+  const Result result = consumer->wait();
+
+  EXPECT_EQ(site.hits("/loop"), 1);
+  EXPECT_EQ(consumer->asked(), std::vector<std::string>{site.url("/loop")});
+  EXPECT_EQ(result.status, 301);
+  EXPECT_EQ(result.final_url, site.url("/loop"));
+  EXPECT_EQ(result.declined_redirect, site.url("/loop"));
+}
+
 TEST(FetchClient, RedirectToFtpOrFileIsRefused) {
   for (const std::string target : {"ftp://127.0.0.1/sitemap.xml", "file:///etc/passwd"}) {
     FixtureSite site;

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "sitemap/discovery.h"
 #include "sitemap/target.h"
 #include "support/fixture_site.h"
 
@@ -162,6 +163,7 @@ TEST(Discovery, ProbeRedirectingToARobotsSitemapIsNotASecondRow) {
   const auto run = crawl(site.origin());
   EXPECT_EQ(run->report.sitemaps_found, 1);
   EXPECT_EQ(run->sink.at(site.url("/real.xml")).ref.method, DiscoveryMethod::kRobotsTxt);
+  EXPECT_EQ(site.hits("/real.xml"), 1);  // the probe's redirect to it is not taken
 }
 
 TEST(Discovery, LinkRelSitemapInHomePageIsFoundAsHtmlLink) {
@@ -331,14 +333,109 @@ TEST(Index, CycleBetweenIndexesIsFollowedOnce) {
   EXPECT_FALSE(run->report.failed);
 }
 
-TEST(Index, ChildRedirectingBackToItsAncestorIsNotFollowedAgain) {
+TEST(Index, ChildRedirectingBackToItsIndexIsRecordedWithAnErrorAndTheIndexFetchedOnce) {
   FixtureSite site;
   site.route("/index.xml", xml(sitemapindex({site.url("/child.xml"), site.url("/leaf.xml")})));
-  site.route("/child.xml", FixtureResponse::redirect(302, site.url("/index.xml")));
+  site.route("/child.xml", FixtureResponse::redirect(301, site.url("/index.xml")));
   site.route("/leaf.xml", xml(urlset({site.url("/1")})));
+
   const auto run = crawl(site.url("/index.xml"));
-  EXPECT_EQ(run->report.sitemaps_found, 2);  // index and leaf; the redirect is a duplicate
+
+  EXPECT_EQ(site.hits("/index.xml"), 1);
+  EXPECT_EQ(site.hits("/child.xml"), 1);
+  EXPECT_FALSE(run->report.failed) << run->report.error;
+  EXPECT_EQ(run->report.sitemaps_found, 3);
+  EXPECT_EQ(run->report.sitemaps_failed, 1);
   EXPECT_EQ(run->report.urls, 1);
+  const auto& index = run->sink.at(site.url("/index.xml"));
+  EXPECT_EQ(index.type, model::SitemapType::kIndex);
+  EXPECT_TRUE(index.error.empty()) << index.error;
+  const auto& child = run->sink.at(site.url("/child.xml"));
+  EXPECT_EQ(child.ref.method, DiscoveryMethod::kSitemapIndex);
+  EXPECT_EQ(child.ref.depth, 2);
+  EXPECT_EQ(child.ref.parent_id, index.ref.id);
+  EXPECT_EQ(child.http_status, 301);
+  EXPECT_EQ(child.type, std::nullopt);
+  EXPECT_EQ(child.url_count, 0);
+  EXPECT_EQ(child.error,
+            "redirect back to ancestor sitemap " + site.url("/index.xml") + ", not followed");
+  ASSERT_EQ(run->report.errors.size(), 1u);
+  EXPECT_EQ(run->report.errors[0].sitemap_url, site.url("/child.xml"));
+}
+
+TEST(Index, RedirectBackToAGrandparentAfterSeveralHopsIsNotFollowed) {
+  FixtureSite site;
+  site.route("/index.xml", xml(sitemapindex({site.url("/nested.xml")})));
+  site.route("/nested.xml", xml(sitemapindex({site.url("/child.xml")})));
+  site.route("/child.xml", FixtureResponse::redirect(302, site.url("/moved/child.xml")));
+  site.route("/moved/child.xml", FixtureResponse::redirect(301, "/index.xml"));
+
+  const auto run = crawl(site.url("/index.xml"));
+
+  EXPECT_EQ(site.hits("/index.xml"), 1);
+  EXPECT_EQ(site.hits("/moved/child.xml"), 1);
+  EXPECT_FALSE(run->report.failed) << run->report.error;
+  // The row is the last URL that answered: the redirect to the ancestor was not taken.
+  const auto& child = run->sink.at(site.url("/moved/child.xml"));
+  EXPECT_EQ(child.ref.requested_url, site.url("/child.xml"));
+  EXPECT_EQ(child.ref.depth, 3);
+  EXPECT_EQ(child.http_status, 301);
+  EXPECT_EQ(child.error,
+            "redirect back to ancestor sitemap " + site.url("/index.xml") + ", not followed");
+  EXPECT_EQ(run->report.sitemaps_found, 3);
+}
+
+TEST(Index, ChildRedirectingToItselfIsRecordedWithAnError) {
+  FixtureSite site;
+  site.route("/index.xml", xml(sitemapindex({site.url("/loop.xml")})));
+  site.route("/loop.xml", FixtureResponse::redirect(301, site.url("/loop.xml")));
+
+  const auto run = crawl(site.url("/index.xml"));
+
+  EXPECT_EQ(site.hits("/loop.xml"), 1);
+  EXPECT_EQ(run->sink.at(site.url("/loop.xml")).error,
+            "redirect loop back to " + site.url("/loop.xml") + ", not followed");
+  EXPECT_FALSE(run->report.failed) << run->report.error;
+}
+
+TEST(Index, ChildRedirectingToASiblingAlreadyListedIsNeitherFetchedTwiceNorASecondRow) {
+  FixtureSite site;
+  site.route("/index.xml", xml(sitemapindex({site.url("/a.xml"), site.url("/old-a.xml")})));
+  site.route("/a.xml", xml(urlset({site.url("/1")})));
+  site.route("/old-a.xml", FixtureResponse::redirect(301, site.url("/a.xml")));
+
+  const auto run = crawl(site.url("/index.xml"));
+
+  EXPECT_EQ(site.hits("/a.xml"), 1);
+  EXPECT_EQ(site.hits("/old-a.xml"), 1);
+  EXPECT_EQ(run->report.sitemaps_found, 2);  // the index and a.xml: old-a.xml is another name
+  EXPECT_EQ(run->report.sitemaps_failed, 0);
+  EXPECT_EQ(run->sink.done.count(site.url("/old-a.xml")), 0u);
+}
+
+TEST(Discovery, ChildRedirectingBackToAProbedIndexIsNotFetchedAgain) {
+  FixtureSite site;
+  site.route("/sitemap_index.xml",
+             xml(sitemapindex({site.url("/child.xml"), site.url("/leaf.xml")})));
+  site.route("/child.xml", FixtureResponse::redirect(301, site.url("/sitemap_index.xml")));
+  site.route("/leaf.xml", xml(urlset({site.url("/1")})));
+
+  const auto run = crawl(site.origin());
+
+  // Discovery asks for robots.txt, each well-known path and the home page once; the index is
+  // one of the well-known paths and nothing requests it again.
+  EXPECT_EQ(site.hits("/robots.txt"), 1);
+  for (const auto path : sitemap::kWellKnownSitemapPaths) EXPECT_EQ(site.hits(path), 1) << path;
+  EXPECT_EQ(site.hits("/"), 1);
+  EXPECT_EQ(site.hits("/child.xml"), 1);
+  EXPECT_EQ(site.hits("/leaf.xml"), 1);
+  EXPECT_EQ(site.total_hits(), 16);
+  EXPECT_FALSE(run->report.failed) << run->report.error;
+  EXPECT_EQ(run->report.sitemaps_found, 3);
+  EXPECT_EQ(run->report.sitemaps_failed, 1);
+  EXPECT_EQ(run->sink.at(site.url("/sitemap_index.xml")).ref.method, DiscoveryMethod::kCommonPath);
+  EXPECT_NE(run->sink.at(site.url("/child.xml")).error.find("redirect back to ancestor sitemap"),
+            std::string::npos);
 }
 
 TEST(Index, NothingDeeperThanMaxDepthIsFetched) {

@@ -148,6 +148,46 @@ TEST_F(SCAN_E2E, FailingChildrenAreRecordedOnTheirRowsAndTheJobStillCompletes) {
   EXPECT_EQ(j.result_data["sitemaps_failed"], 3);
 }
 
+// spec/sitemaps.md: "a redirect back to an ancestor is detected and not followed again".
+TEST_F(SCAN_E2E, AChildRedirectingBackToItsIndexIsRecordedAndTheIndexIsRequestedOnce) {
+  FixtureSite site;
+  const std::string domain = domain_of(site);
+  const std::string index = site.url("/sitemap_index.xml");
+  site.route("/robots.txt", FixtureResponse::text("Sitemap: " + index + "\n"));
+  site.route("/sitemap_index.xml",
+             xml(sitemapindex({site.url("/child.xml"), site.url("/leaf.xml")})));
+  site.route("/child.xml", FixtureResponse::redirect(301, index));
+  site.route("/leaf.xml", xml(urlset_of({site.url("/page")})));
+
+  const auto summary = scan_json(site.url("/"));
+
+  // robots.txt, the index it lists, the eleven other well-known paths (the index is the
+  // twelfth, already requested), the home page, then the index's two children: 16 requests.
+  EXPECT_EQ(site.hits("/sitemap_index.xml"), 1);
+  EXPECT_EQ(site.hits("/child.xml"), 1);
+  EXPECT_EQ(site.hits("/robots.txt"), 1);
+  EXPECT_EQ(site.hits("/"), 1);
+  EXPECT_EQ(site.total_hits(), 16);
+
+  EXPECT_EQ(summary["status"], "complete");
+  EXPECT_EQ(job(summary["job_id"]).status, "complete");
+  EXPECT_EQ(summary["sitemaps_found"], 3);
+  EXPECT_EQ(summary["sitemaps_failed"], 1);
+  const std::string error = "redirect back to ancestor sitemap " + index + ", not followed";
+  EXPECT_EQ(summary["errors"],
+            nlohmann::json::array({{{"sitemap_url", site.url("/child.xml")}, {"error", error}}}));
+  const auto child = sitemap_file(site.url("/child.xml"));
+  EXPECT_EQ(child.method, "sitemap_index");
+  EXPECT_EQ(child.depth, 2);
+  EXPECT_EQ(child.status_code, 301);
+  EXPECT_EQ(child.type, std::nullopt);
+  EXPECT_EQ(child.error, error);
+  EXPECT_EQ(child.url_count, 0);
+  EXPECT_EQ(sitemap_file(index).error, std::nullopt);
+  EXPECT_THAT(exported(),
+              ElementsAreArray(plain_rows(domain, site.url("/leaf.xml"), {site.url("/page")})));
+}
+
 TEST_F(SCAN_E2E, TextAndRssSitemapsFromRobotsTxtAreStored) {
   FixtureSite site;
   const std::string domain = domain_of(site);
@@ -172,6 +212,79 @@ TEST_F(SCAN_E2E, TextAndRssSitemapsFromRobotsTxtAreStored) {
   EXPECT_EQ(sitemap_file(site.url("/feed.rss")).type, "rss");
   EXPECT_EQ(sitemap_file(site.url("/feed.rss")).method, "robots_txt");
   EXPECT_EQ(summary["urls_stored"], 3);
+}
+
+// RSS 1.0 puts its items beside the channel, under rdf:RDF, and dates them with dc:date.
+TEST_F(SCAN_E2E, Rss10FeedIsStoredAsAnRssSitemapWithItsItemLinksAndDates) {
+  FixtureSite site;
+  const std::string domain = domain_of(site);
+  const auto item = [&](const std::string& path, const std::string& inner) {
+    return "<item rdf:about=\"" + site.url(path) + "\"><link>" + site.url(path) + "</link>" +
+           inner + "</item>";
+  };
+  const std::string channel =
+      "<channel><title>x</title><link>" + site.url("/") + "</link></channel>";
+  const std::string body =
+      R"(<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" )"
+      R"(xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">)" +
+      channel + item("/r1", "<dc:date>2024-01-02T03:04:05Z</dc:date>") + item("/r2", "") +
+      "</rdf:RDF>";
+  site.route("/feed.rdf", FixtureResponse::text(body, "application/rdf+xml"));
+
+  const auto summary = scan_json(site.url("/feed.rdf"));
+
+  EXPECT_EQ(summary["status"], "complete");
+  EXPECT_THAT(exported(),
+              UnorderedElementsAreArray(std::vector<ExportRow>{
+                  {domain, site.url("/feed.rdf"), site.url("/r1"), "2024-01-02T03:04:05Z", {}, {}},
+                  {domain, site.url("/feed.rdf"), site.url("/r2"), {}, {}, {}}}));
+  const auto feed = sitemap_file(site.url("/feed.rdf"));
+  EXPECT_EQ(feed.type, "rss");
+  EXPECT_EQ(feed.url_count, 2);
+  EXPECT_EQ(feed.error, std::nullopt);
+}
+
+// Hugo publishes Go's zero time (year 1) for undated pages; some generators write year 9999
+// for "never expires". Both ends, and the seconds around where a nanosecond clock wraps, are
+// stored and exported as published, never as another date; a date past either end is NULL.
+TEST_F(SCAN_E2E, LastmodsFromYear1ToYear9999AreStoredAndExportedExactly) {
+  FixtureSite site;
+  const std::string domain = domain_of(site);
+  const std::string map = site.url("/sitemap.xml");
+  const auto entry = [&](const std::string& path, const std::string& lastmod) {
+    return UrlEntry{site.url(path), lastmod, {}, {}};
+  };
+  site.route("/sitemap.xml", xml(urlset({entry("/hugo-zero", "Mon, 01 Jan 0001 00:00:00 +0000"),
+                                         entry("/year-1", "0001-01-01"),
+                                         entry("/year-9999", "9999-12-31T23:59:59Z"),
+                                         entry("/before-1677-limit", "1677-09-21T00:12:43Z"),
+                                         entry("/after-2262-limit", "2262-04-11T23:47:17Z"),
+                                         entry("/year-0", "0000-12-31T23:59:59Z"),
+                                         entry("/past-9999", "9999-12-31T23:59:59-01:00")})));
+
+  const auto summary = scan_json(map);
+
+  ASSERT_EQ(summary["status"], "complete");
+  const std::vector<ExportRow> expected = {
+      {domain, map, site.url("/hugo-zero"), "0001-01-01T00:00:00Z", {}, {}},
+      {domain, map, site.url("/year-1"), "0001-01-01T00:00:00Z", {}, {}},
+      {domain, map, site.url("/year-9999"), "9999-12-31T23:59:59Z", {}, {}},
+      {domain, map, site.url("/before-1677-limit"), "1677-09-21T00:12:43Z", {}, {}},
+      {domain, map, site.url("/after-2262-limit"), "2262-04-11T23:47:17Z", {}, {}},
+      {domain, map, site.url("/year-0"), {}, {}, {}},
+      {domain, map, site.url("/past-9999"), {}, {}, {}}};
+  EXPECT_THAT(exported(), UnorderedElementsAreArray(expected));
+
+  const auto csv = run_cli({"export", "--format", "csv"}, {{"DATABASE_URL", db().url()}}, cwd());
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const auto csv_line = [&](const std::string& path, const std::string& lastmod) {
+    return domain + "," + map + "," + site.url(path) + "," + lastmod + ",,\n";
+  };
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/hugo-zero", "0001-01-01T00:00:00Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/year-9999", "9999-12-31T23:59:59Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/before-1677-limit", "1677-09-21T00:12:43Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/after-2262-limit", "2262-04-11T23:47:17Z")));
+  EXPECT_THAT(csv.out, HasSubstr(csv_line("/year-0", "")));
 }
 
 // The old platform stored 0 URLs from these: gzip is recognised by its magic bytes.
