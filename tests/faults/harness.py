@@ -941,7 +941,7 @@ class PgStore:
         return self.cluster.query(sql, self.db, timeout=60)
 
     FILE_SUMMARIES = (
-        "SELECT sf.domain_id::text AS domain_id, sf.url AS file, count(su.id) AS n, "
+        "SELECT sf.domain_id::text AS domain_id, sf.url AS file, count(su.url) AS n, "
         "coalesce(md5(string_agg(su.url, E'\\n' ORDER BY su.url "
         "COLLATE \"C\")), '') AS h FROM sitemap_files sf LEFT JOIN sitemap_urls su ON "
         "su.sitemap_file_id = sf.id GROUP BY sf.domain_id, sf.url")

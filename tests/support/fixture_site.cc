@@ -212,11 +212,17 @@ void FixtureSite::serve(int fd) {
       requests_.push_back(*request);
       ++hits_[request->path];
     }
+    FixtureResponse response = answer(*request);
+    // A request counts as being answered from its arrival until its response starts: that
+    // span lies inside the client's own in-flight time, so a peak above the client's limit is
+    // a real excess (counting until the last byte was sent raced the client's next request).
     gauge_.enter();
     if (shared_gauge_) shared_gauge_->enter();
-    write_response(fd, answer(*request));
+    const bool waited = response.delay_before.count() == 0 || wait_or_stop(response.delay_before);
+    response.delay_before = std::chrono::milliseconds(0);
     if (shared_gauge_) shared_gauge_->leave();
     gauge_.leave();
+    if (waited) write_response(fd, response);
   }
   std::lock_guard lock(mutex_);
   open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd), open_fds_.end());

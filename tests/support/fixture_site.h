@@ -52,7 +52,8 @@ struct FixtureResponse {
   static FixtureResponse text(std::string body, std::string content_type = "text/plain");
 };
 
-// Counts requests being answered at the same time, possibly across several sites.
+// Counts requests being answered at the same time (from arrival until the response starts),
+// possibly across several sites.
 class ConcurrencyGauge {
  public:
   void enter();
