@@ -8,22 +8,32 @@ namespace scrapersky::store {
 std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFilter& filter,
                                             const std::optional<ExportCursor>& after, int page_size,
                                             const std::function<void(const ExportedUrl&)>& emit) {
-  std::string sql =
-      "SELECT u.sitemap_file_id, d.domain, f.url, u.url, u.lastmod, u.changefreq, u.priority "
-      "FROM sitemap_urls u JOIN sitemap_files f ON f.id = u.sitemap_file_id "
-      "JOIN domains d ON d.id = f.domain_id WHERE true";
+  // The page is cut from sitemap_urls alone, in its key order, before the joins: so the plan
+  // walks the unique index from the cursor and stops after `page_size` rows. With the joins
+  // and the ORDER BY ... LIMIT outside, the planner may sort the whole table for every page.
   std::vector<db::Value> params;
   const auto param = [&params](db::Value value) {
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
   };
+  std::string where = "true";
   if (after) {
     const std::string file = param(after->sitemap_file_id);
-    sql += " AND (u.sitemap_file_id, u.url) > (" + file + ", " + param(after->url) + ")";
+    where += " AND (k.sitemap_file_id, k.url) > (" + file + ", " + param(after->url) + ")";
   }
-  if (filter.domain) sql += " AND d.domain = " + param(*filter.domain);
-  if (filter.job_id) sql += " AND f.job_id = " + param(*filter.job_id);
-  sql += " ORDER BY u.sitemap_file_id, u.url LIMIT " + param(std::int64_t{page_size});
+  if (filter.domain || filter.job_id) {
+    std::string files = "SELECT sf.id FROM sitemap_files sf JOIN domains sd ON sd.id = sf.domain_id WHERE true";
+    if (filter.domain) files += " AND sd.domain = " + param(*filter.domain);
+    if (filter.job_id) files += " AND sf.job_id = " + param(*filter.job_id);
+    where += " AND k.sitemap_file_id IN (" + files + ")";
+  }
+  const std::string limit = param(std::int64_t{page_size});
+  const std::string sql =
+      "SELECT u.sitemap_file_id, d.domain, f.url, u.url, u.lastmod, u.changefreq, u.priority "
+      "FROM (SELECT k.sitemap_file_id, k.url, k.lastmod, k.changefreq, k.priority "
+      "FROM sitemap_urls k WHERE " + where + " ORDER BY k.sitemap_file_id, k.url LIMIT " + limit +
+      ") u JOIN sitemap_files f ON f.id = u.sitemap_file_id JOIN domains d ON d.id = f.domain_id "
+      "ORDER BY u.sitemap_file_id, u.url";
 
   int rows = 0;
   ExportCursor last;
