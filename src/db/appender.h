@@ -51,7 +51,6 @@ class Appender {
   Transaction* tx_;
   std::unique_ptr<internal::RowSink> sink_;
   std::string table_;
-  std::int64_t rows_ = 0;
   std::chrono::steady_clock::time_point started_;
 };
 

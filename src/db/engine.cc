@@ -216,7 +216,6 @@ Appender::Appender(Appender&& other) noexcept
     : tx_(std::exchange(other.tx_, nullptr)),
       sink_(std::move(other.sink_)),
       table_(std::move(other.table_)),
-      rows_(other.rows_),
       started_(other.started_) {}
 
 Appender::~Appender() {
@@ -262,7 +261,6 @@ Appender& Appender::utc_seconds(std::int64_t unix_seconds) {
 }
 void Appender::end_row() {
   guarded([](internal::RowSink& s) { s.end_row(); });
-  ++rows_;
 }
 
 std::int64_t Appender::close() {

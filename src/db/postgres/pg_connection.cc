@@ -258,7 +258,6 @@ class PgConnection final : public Connection {
       }
       buffer_ += '\n';
       cells_ = 0;
-      ++rows_;
       if (buffer_.size() >= kCopyChunkBytes) send();
     }
     std::int64_t finish() override {
@@ -311,7 +310,6 @@ class PgConnection final : public Connection {
     PgConnection& connection_;
     const std::size_t columns_;
     std::size_t cells_ = 0;
-    std::int64_t rows_ = 0;
     bool open_ = true;
     std::string buffer_;
   };
