@@ -92,29 +92,7 @@ class PgConnection final : public Connection {
   void for_each_row(std::string_view sql, std::span<const Value> params,
                     const std::function<void(const RowView&)>& visit) override {
     const ResultPtr res = run(sql, params);
-    const int rows = PQntuples(res.get());
-    const int cols = PQnfields(res.get());
-    std::vector<bool> is_timestamptz;
-    for (int c = 0; c < cols; ++c) is_timestamptz.push_back(PQftype(res.get(), c) == kTimestamptzOid);
-    std::vector<std::optional<std::string_view>> cells(static_cast<std::size_t>(cols));
-    std::vector<std::string> utc(static_cast<std::size_t>(cols));
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c) {
-        auto& cell = cells[static_cast<std::size_t>(c)];
-        if (PQgetisnull(res.get(), r, c)) {
-          cell.reset();
-          continue;
-        }
-        cell.emplace(PQgetvalue(res.get(), r, c), PQgetlength(res.get(), r, c));
-        if (is_timestamptz[c]) {
-          if (auto converted = to_utc_iso(*cell)) {
-            utc[static_cast<std::size_t>(c)] = std::move(*converted);
-            cell.emplace(utc[static_cast<std::size_t>(c)]);
-          }
-        }
-      }
-      visit(RowView(cells));
-    }
+    visit_rows(res.get(), visit);
   }
 
  private:
@@ -346,33 +324,50 @@ class PgConnection final : public Connection {
     throw_error(state, message);
   }
 
+  // Walks a result's rows as views: NULL as nullopt, a timestamptz cell in the UTC ISO form
+  // every backend returns (docs/database.md), everything else as the server sent it.
+  static void visit_rows(const PGresult* res, const std::function<void(const RowView&)>& visit) {
+    const int rows = PQntuples(res);
+    const int cols = PQnfields(res);
+    std::vector<bool> is_timestamptz;
+    for (int c = 0; c < cols; ++c) is_timestamptz.push_back(PQftype(res, c) == kTimestamptzOid);
+    std::vector<std::optional<std::string_view>> cells(static_cast<std::size_t>(cols));
+    std::vector<std::string> utc(static_cast<std::size_t>(cols));
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        auto& cell = cells[static_cast<std::size_t>(c)];
+        if (PQgetisnull(res, r, c)) {
+          cell.reset();
+          continue;
+        }
+        cell.emplace(PQgetvalue(res, r, c), PQgetlength(res, r, c));
+        if (is_timestamptz[c]) {
+          if (auto converted = to_utc_iso(*cell)) {
+            utc[static_cast<std::size_t>(c)] = std::move(*converted);
+            cell.emplace(utc[static_cast<std::size_t>(c)]);
+          }
+        }
+      }
+      visit(RowView(cells));
+    }
+  }
+
   static Result to_result(const PGresult* res) {
     auto data = std::make_shared<ResultData>();
     const int rows = PQntuples(res);
     const int cols = PQnfields(res);
     data->columns.reserve(cols);
-    std::vector<bool> is_timestamptz;
-    for (int c = 0; c < cols; ++c) {
-      data->columns.emplace_back(PQfname(res, c));
-      is_timestamptz.push_back(PQftype(res, c) == kTimestamptzOid);
-    }
+    for (int c = 0; c < cols; ++c) data->columns.emplace_back(PQfname(res, c));
     data->cells.reserve(static_cast<std::size_t>(rows) * cols);
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c) {
-        if (PQgetisnull(res, r, c)) {
+    visit_rows(res, [&](const RowView& row) {
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (const auto cell = row[c]) {
+          data->cells.emplace_back(std::string(*cell));
+        } else {
           data->cells.emplace_back(std::nullopt);
-          continue;
         }
-        std::string_view text(PQgetvalue(res, r, c), PQgetlength(res, r, c));
-        if (is_timestamptz[c]) {
-          if (auto utc = to_utc_iso(text)) {
-            data->cells.emplace_back(std::move(*utc));
-            continue;
-          }
-        }
-        data->cells.emplace_back(std::string(text));
       }
-    }
+    });
     const char* tuples = PQcmdTuples(const_cast<PGresult*>(res));
     data->affected_rows = (tuples && *tuples) ? std::atoll(tuples) : rows;
     return Result(std::move(data));
