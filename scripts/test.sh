@@ -16,6 +16,10 @@ bash scripts/test-servers.sh start
 # shellcheck disable=SC1091
 source .tmp/test-servers.env
 
+# The Node.js packages of the OpenAPI validator and the browser test, pinned by
+# tests/browser/package-lock.json (ctest's openapi_standard_validator needs them).
+npm ci --prefix tests/browser --no-audit --no-fund
+
 status=0
 set +e
 (cd build && ctest --output-on-failure --timeout 900 -j 2) 2>&1 | tee .tmp/ctest.log

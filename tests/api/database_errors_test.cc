@@ -1,6 +1,7 @@
 // A database that is busy or away answers 503 with Retry-After, never 500: the mapping of
 // routes/route_support.h for each kind of failure, and the real routes of `serve` in this
 // process against a PostgreSQL port that refuses connections.
+#include "described_route.h"
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,8 @@
 #include "api/routes/v3_routes.h"
 #include "support/tcp_forwarder.h"
 #include "test_client.h"
+
+using scrapersky::api::testing::described;
 
 namespace scrapersky::api {
 namespace {
@@ -36,7 +39,7 @@ class DatabaseErrorMapping : public ::testing::Test {
   template <typename E>
   void fails_with(const std::string& name, E error) {
     router.add("GET", "/api/v3/" + name,
-               routes::with_db_errors([error](Request&) -> Response { throw error; }));
+               routes::with_db_errors([error](Request&) -> Response { throw error; }), described("/api/v3/" + name));
   }
   Response call(std::string_view target) {
     Request request;
