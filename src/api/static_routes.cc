@@ -154,7 +154,7 @@ void add_dashboard_routes(Router& router) {
                              "text/html"},
                             {304, "Not modified (If-None-Match matched the ETag)", "HtmlPage",
                              "text/html"}},
-              .tag = "pages"}};
+              .tag = "web"}};
   auto dashboard = html;
   dashboard.summary = "The dashboard: scans, domains, a domain's sitemaps, charts and URLs";
   router.add("GET", "/", page("index.html"), dashboard);
@@ -179,7 +179,7 @@ void add_dashboard_routes(Router& router) {
                .responses = {{200, "The file", "AssetFile", "application/octet-stream"},
                              {304, "Not modified (If-None-Match matched the ETag)", "AssetFile",
                               "application/octet-stream"}},
-               .tag = "pages"}});
+               .tag = "web"}});
 }
 
 }  // namespace scrapersky::api

@@ -161,7 +161,9 @@ async function renderScans() {
           'Added / removed / changed', 'Duration', 'Errors'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, page.items.map(jobRow)));
       sizeBars(table);
-      list.replaceChildren(el('p', { class: 'text-muted small' }, `${fmtInt(page.total)} job${page.total === 1 ? '' : 's'}; the newest ${page.items.length} are shown.`), table);
+      list.replaceChildren(el('p', { class: 'text-muted small' }, page.total > page.items.length
+        ? `${fmtInt(page.total)} jobs; the newest ${page.items.length} are shown.`
+        : `${fmtInt(page.total)} job${page.total === 1 ? '' : 's'}.`), table);
     }
     const busy = page.items.some((j) => j.status === 'pending' || j.status === 'running');
     schedule(refresh, busy ? REFRESH_BUSY_MS : REFRESH_IDLE_MS);
@@ -367,8 +369,8 @@ async function renderDomain(domainId) {
   const mine = generation;
   const header = el('div', {}, el('h1', { class: 'h4' }, 'Domain'));
   const tree = el('div', { id: 'sitemap-tree' }, el('p', { class: 'text-muted' }, 'Loading…'));
-  const lastmod = el('div', { class: 'col-lg-6' });
-  const changes = el('div', { class: 'col-lg-6' });
+  const lastmod = el('div');
+  const changes = el('div');
   const urls = el('div', { id: 'domain-urls' });
   view.replaceChildren(header,
     el('div', { class: 'row g-3 mb-3', id: 'charts' },
