@@ -1,7 +1,6 @@
 // A database that is busy or away answers 503 with Retry-After, never 500: the mapping of
 // routes/route_support.h for each kind of failure, and the real routes of `serve` in this
 // process against a PostgreSQL port that refuses connections.
-#include "described_route.h"
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +8,7 @@
 #include "api/request_pipeline.h"
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"
+#include "described_route.h"
 #include "support/tcp_forwarder.h"
 #include "test_client.h"
 

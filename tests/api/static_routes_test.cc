@@ -77,6 +77,17 @@ TEST_F(StaticRoutes, NoEmbeddedPageCarriesInlineScriptOrEventHandlers) {
   }
 }
 
+TEST_F(StaticRoutes, OurScriptsNeverPutDataOnThePageAsMarkup) {
+  // docs/dashboard.md, "Rendering rule": text nodes and setAttribute only.
+  for (const auto& asset : embedded_assets()) {
+    if (!asset.name.ends_with(".js") || asset.name == "chart.min.js") continue;
+    SCOPED_TRACE(asset.name);
+    for (const auto* sink : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("}) {
+      EXPECT_EQ(asset.bytes.find(sink), std::string_view::npos) << sink;
+    }
+  }
+}
+
 TEST_F(StaticRoutes, AnAssetAnswers304ToItsETag) {
   const auto first = get("/assets/app.js");
   ASSERT_EQ(first.status, 200);
