@@ -382,12 +382,21 @@ async function renderDomain(domainId) {
   // The domain's name and last scan come from its newest job (and the tree's files).
   guard(apiFetch(`/api/v3/jobs?${new URLSearchParams({ domain_id: domainId, size: '1' })}`).then((page) => {
     const job = page.items[0];
+    if (!job && document.getElementById('domain-name')) return;  // named by its sitemap files
     header.replaceChildren(el('h1', { class: 'h4', id: 'domain-name' }, job ? text(job.domain) : 'Domain'),
       el('p', { class: 'text-muted small' }, job
         ? el('span', {}, 'Last scan ', text(job.created_at), ' ', badge(job.status), ` (${fmtInt(page.total)} scan${page.total === 1 ? '' : 's'} in all)`)
         : 'Never scanned.'));
   }), header);
-  guard(allSitemaps(domainId).then(({ files, total }) => tree.replaceChildren(sitemapTree(files, total))), tree);
+  guard(allSitemaps(domainId).then(({ files, total }) => {
+    tree.replaceChildren(sitemapTree(files, total));
+    // A domain added without a scan has no job to name it: its sitemap files do.
+    const name = document.getElementById('domain-name');
+    if (files.length && files[0].domain_name && (!name || name.textContent === 'Domain')) {
+      header.replaceChildren(el('h1', { class: 'h4', id: 'domain-name' }, files[0].domain_name),
+        el('p', { class: 'text-muted small' }, 'Never scanned.'));
+    }
+  }), tree);
   guard(lastmodChart(domainId, lastmod), lastmod);
   guard(changesChart(domainId, changes), changes);
   urlSearch(domainId, urls);
