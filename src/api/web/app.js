@@ -379,26 +379,33 @@ async function renderDomain(domainId) {
     el('section', { class: 'mb-3' }, el('h2', { class: 'h5' }, 'Sitemaps'), tree),
     el('section', {}, el('h2', { class: 'h5' }, 'URLs'), urls));
   const guard = (promise, box) => promise.catch((e) => { if (mine === generation) box.replaceChildren(errorBox(e)); });
-  // The domain's name and last scan come from its newest job (and the tree's files).
-  guard(apiFetch(`/api/v3/jobs?${new URLSearchParams({ domain_id: domainId, size: '1' })}`).then((page) => {
-    const job = page.items[0];
-    if (!job && document.getElementById('domain-name')) return;  // named by its sitemap files
-    header.replaceChildren(el('h1', { class: 'h4', id: 'domain-name' }, job ? text(job.domain) : 'Domain'),
-      el('p', { class: 'text-muted small' }, job
-        ? el('span', {}, 'Last scan ', text(job.created_at), ' ', badge(job.status), ` (${fmtInt(page.total)} scan${page.total === 1 ? '' : 's'} in all)`)
-        : 'Never scanned.'));
-  }), header);
-  guard(allSitemaps(domainId).then(({ files, total }) => {
-    tree.replaceChildren(sitemapTree(files, total));
-    // A domain added without a scan has no job to name it: its sitemap files do.
-    const name = document.getElementById('domain-name');
-    if (files.length && files[0].domain_name && (!name || name.textContent === 'Domain')) {
-      header.replaceChildren(el('h1', { class: 'h4', id: 'domain-name' }, files[0].domain_name),
-        el('p', { class: 'text-muted small' }, 'Never scanned.'));
-    }
-  }), tree);
-  guard(lastmodChart(domainId, lastmod), lastmod);
-  guard(changesChart(domainId, changes), changes);
+  const refresh = () => {
+    if (mine !== generation) return;
+    destroyCharts();
+    // The domain's name and last scan come from its newest job (and the tree's files).
+    guard(apiFetch(`/api/v3/jobs?${new URLSearchParams({ domain_id: domainId, size: '1' })}`).then((page) => {
+      const job = page.items[0];
+      // Live while a scan of it runs: tree, charts and header again until it ends.
+      if (job && (job.status === 'pending' || job.status === 'running')) schedule(refresh, REFRESH_BUSY_MS);
+      if (!job && document.getElementById('domain-name')) return;  // named by its sitemap files
+      header.replaceChildren(el('h1', { class: 'h4', id: 'domain-name' }, job ? text(job.domain) : 'Domain'),
+        el('p', { class: 'text-muted small' }, job
+          ? el('span', {}, 'Last scan ', text(job.created_at), ' ', badge(job.status), ` (${fmtInt(page.total)} scan${page.total === 1 ? '' : 's'} in all)`)
+          : 'Never scanned.'));
+    }), header);
+    guard(allSitemaps(domainId).then(({ files, total }) => {
+      tree.replaceChildren(sitemapTree(files, total));
+      // A domain added without a scan has no job to name it: its sitemap files do.
+      const name = document.getElementById('domain-name');
+      if (files.length && files[0].domain_name && (!name || name.textContent === 'Domain')) {
+        header.replaceChildren(el('h1', { class: 'h4', id: 'domain-name' }, files[0].domain_name),
+          el('p', { class: 'text-muted small' }, 'Never scanned.'));
+      }
+    }), tree);
+    guard(lastmodChart(domainId, lastmod), lastmod);
+    guard(changesChart(domainId, changes), changes);
+  };
+  refresh();
   urlSearch(domainId, urls);
 }
 
