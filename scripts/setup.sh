@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the tests, the fuzzers and the test servers need.
+# The dashboard embeds Debian's Chart.js and Bootstrap (libjs-chart.js, libjs-bootstrap5) at
+# build time; Node.js, npm and Chromium are for the tests only (tests/browser/).
 # Idempotent; uses only Debian's archive (apt-get update first).
 set -euo pipefail
 PACKAGES=(
@@ -12,7 +14,12 @@ PACKAGES=(
   postgresql postgresql-client pgbouncer
   clang libclang-rt-14-dev llvm
   wrk util-linux procps iproute2 python3
+  libjs-chart.js libjs-bootstrap5 chromium
 )
+# Node.js and npm (tests only): Debian's, unless a node/npm is already on the PATH (a NodeSource
+# nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

@@ -16,12 +16,26 @@ bash scripts/test-servers.sh start
 # shellcheck disable=SC1091
 source .tmp/test-servers.env
 
+# The Node.js packages of the OpenAPI validator and the browser test, pinned by
+# tests/browser/package-lock.json (ctest's openapi_standard_validator needs them).
+npm ci --prefix tests/browser --no-audit --no-fund
+
 status=0
 set +e
 (cd build && ctest --output-on-failure --timeout 900 -j 2) 2>&1 | tee .tmp/ctest.log
 ctest_status=${PIPESTATUS[0]}
 set -e
 [ "$ctest_status" -eq 0 ] || status=1
+
+# The dashboard in headless Chromium (Debian's) via playwright-core: a scan from the form against
+# a loopback fixture site, the domain's charts, URL search, a hostile URL as text, /docs and the
+# sign-in prompt; screenshots of each view in build/browser-artifacts/.
+rm -rf build/browser-artifacts
+if ARTIFACTS="$root/build/browser-artifacts" node tests/browser/dashboard.test.mjs build/src/cli/scrapersky; then
+  echo "browser test passed"
+else
+  echo "browser test failed"; status=1
+fi
 
 # The standing fault suite (tests/faults/README.md): its own PostgreSQL + PgBouncer, fixture sites,
 # network namespaces and a tmpfs; restarts, kill -9, a cut-off host, a full disk, 1,000 idle

@@ -54,7 +54,8 @@ Response RequestPipeline::handle(Request& request) const {
 }
 
 void RequestPipeline::finish(const Request& request, Response& response) const {
-  response.set_header("Cache-Control", std::string(kCacheControl));
+  // Routes that serve cacheable files (static_routes.h: ETag revalidation) set their own.
+  if (!response.header("Cache-Control")) response.set_header("Cache-Control", std::string(kCacheControl));
   cors_.decorate(request, response);
 }
 

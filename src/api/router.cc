@@ -28,6 +28,13 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   if ((pattern == "/api/v3" || pattern.starts_with("/api/v3/")) && !options.auth_required) {
     throw std::logic_error("every /api/v3 route requires auth: " + std::string(pattern));
   }
+  if (options.summary.empty()) {
+    throw std::logic_error("route without a summary: " + std::string(method) + " " + std::string(pattern));
+  }
+  if (const auto problem = operation_doc_problem(std::string(pattern), options.doc); !problem.empty()) {
+    throw std::logic_error("route " + std::string(method) + " " + std::string(pattern) +
+                           " is not described for OpenAPI: " + problem);
+  }
   Route route;
   route.info = RouteInfo{std::string(method), std::string(pattern), std::move(options)};
   route.handler = std::move(handler);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "api/operation_doc.h"
 
 namespace scrapersky::api {
 
@@ -23,6 +24,9 @@ struct RouteOptions {
   // while the server's DatabaseGate says the database may not be used yet.
   bool uses_database = true;
   std::string summary;  // for the OpenAPI document
+  // Parameters, body and responses for /openapi.json (api/operation_doc.h); Router::add
+  // refuses a route whose description is incomplete.
+  OperationDoc doc;
 };
 
 // Whether the database may be used yet: nullopt when it may, otherwise why not ("waiting for
@@ -40,7 +44,8 @@ struct RouteInfo {
 class Router {
  public:
   // Registers a handler. Throws std::logic_error for a duplicate (method, pattern), a
-  // malformed pattern, or an /api/v3 route without auth.
+  // malformed pattern, an /api/v3 route without auth, or a route without a summary or with an
+  // incomplete OperationDoc (operation_doc_problem).
   void add(std::string_view method, std::string_view pattern, Handler handler,
            RouteOptions options = {});
 

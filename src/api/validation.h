@@ -131,10 +131,11 @@ class QueryParams : public Validator {
     const auto text = enum_param(name, std::vector<std::string_view>(all.begin(), all.end()));
     return text ? model::parse_enum<E>(*text) : std::nullopt;
   }
-
- private:
+  // One of `allowed`, exactly; records a 422 (enum) otherwise.
   std::optional<std::string> enum_param(std::string_view name,
                                         const std::vector<std::string_view>& allowed);
+
+ private:
   const Request& request_;
 };
 

@@ -64,8 +64,7 @@ int run_serve(const ServeOptions& options) {
   }
 
   api::Router router;
-  api::routes::add_v3_routes(router, *engine);
-  api::routes::add_operational_routes(router, *engine, kVersion, [&workers]() -> std::string {
+  api::routes::add_serve_routes(router, *engine, kVersion, [&workers]() -> std::string {
     return workers ? worker_metrics(*workers) : std::string();
   });
 

@@ -137,6 +137,7 @@ void UrlStorage::after_write(StoreUnits& units, const WriterCounts& counts, bool
           ? 0.1
           : 0.1 + 0.85 * static_cast<double>(counts.sitemaps_done) / counts.sitemaps_found;
   const nlohmann::json data = {{"sitemaps_found", counts.sitemaps_found},
+                               {"sitemaps_done", counts.sitemaps_done},
                                {"sitemaps_failed", counts.sitemaps_failed},
                                {"urls_stored", counts.rows_stored}};
   units.write("updating job progress", [&](db::Transaction& tx) {

@@ -93,6 +93,31 @@ JobRecord to_job(const db::Row& row) {
 
 }  // namespace
 
+RecordPage<JobRecord> list_jobs(db::Transaction& tx, const JobListQuery& query) {
+  Conditions c;
+  if (query.status) c.equals("j.status", *query.status);
+  if (query.domain_id) c.equals("j.domain_id", *query.domain_id);
+  const std::string where = c.where();
+  const std::string limit = c.param(query.limit);
+  const std::string offset = c.param(query.offset);
+  const auto rows = tx.exec("SELECT " + std::string(kJobColumns) +
+                                ", (SELECT count(*) FROM jobs j" + where + ") AS total_count FROM jobs j" +
+                                where + " ORDER BY j.created_at DESC, j.job_id DESC LIMIT " + limit +
+                                " OFFSET " + offset,
+                            c.params());
+  RecordPage<JobRecord> page;
+  for (const auto row : rows) page.items.push_back(to_job(row));
+  if (!rows.empty()) page.total = rows.front().get<std::int64_t>("total_count");
+  return page;
+}
+
+std::int64_t count_jobs(db::Transaction& tx, const JobListQuery& query) {
+  Conditions c;
+  if (query.status) c.equals("j.status", *query.status);
+  if (query.domain_id) c.equals("j.domain_id", *query.domain_id);
+  return tx.exec("SELECT count(*) FROM jobs j" + c.where(), c.params()).front().get<std::int64_t>(0);
+}
+
 std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) {
   auto rows = tx.exec("SELECT " + std::string(kJobColumns) + " FROM jobs j WHERE j.job_id = $1",
                       {std::string(job_id)});

@@ -13,6 +13,7 @@
 #include "db/engine.h"
 #include "model/enums.h"
 #include "store/queue.h"
+#include "store/record_queries.h"
 
 namespace scrapersky::store {
 
@@ -52,6 +53,18 @@ void update_job_progress(db::Transaction& tx, std::string_view job_id, double pr
 void finish_job(db::Transaction& tx, const Claim& claim, model::JobStatus status,
                 const std::string& result_data, const std::optional<std::string>& error);
 std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id);
+
+// The dashboard's job list: newest first (created_at, then job_id), optionally of one status
+// or one domain; the total rides on the rows (a scalar COUNT subquery).
+struct JobListQuery {
+  std::optional<std::string> status;     // a model::JobStatus string
+  std::optional<std::string> domain_id;
+  std::int64_t limit = 20;
+  std::int64_t offset = 0;
+};
+RecordPage<JobRecord> list_jobs(db::Transaction& tx, const JobListQuery& query);
+// The total alone (for a page past the end, which carries none).
+std::int64_t count_jobs(db::Transaction& tx, const JobListQuery& query);
 
 // A sitemap file the job stored, for the status response's metadata.sitemaps.
 struct JobSitemap {

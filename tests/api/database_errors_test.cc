@@ -8,8 +8,11 @@
 #include "api/request_pipeline.h"
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"
+#include "described_route.h"
 #include "support/tcp_forwarder.h"
 #include "test_client.h"
+
+using scrapersky::api::testing::described;
 
 namespace scrapersky::api {
 namespace {
@@ -36,7 +39,7 @@ class DatabaseErrorMapping : public ::testing::Test {
   template <typename E>
   void fails_with(const std::string& name, E error) {
     router.add("GET", "/api/v3/" + name,
-               routes::with_db_errors([error](Request&) -> Response { throw error; }));
+               routes::with_db_errors([error](Request&) -> Response { throw error; }), described("/api/v3/" + name));
   }
   Response call(std::string_view target) {
     Request request;

@@ -1,8 +1,11 @@
+#include "described_route.h"
 #include "api/request_pipeline.h"
 
 #include <gtest/gtest.h>
 
 #include "api/system_routes.h"
+
+using scrapersky::api::testing::described;
 
 namespace scrapersky::api {
 namespace {
@@ -16,11 +19,11 @@ class PipelineTest : public ::testing::Test {
     add_openapi_route(router, "scrapersky", "0.1.0");
     router.add("GET", "/api/v3/things/{id}", [](Request& r) {
       return Response::json(200, {{"id", r.path_params.at("id")}, {"kind", static_cast<int>(r.principal->kind)}});
-    }, {.summary = "One thing"});
+    }, described("/api/v3/things/{id}", RouteOptions{.summary = "One thing"}));
     router.add("GET", "/api/v3/boom", [](Request&) -> Response {
       throw std::runtime_error("SELECT * FROM secrets failed at db.cc:42");
-    });
-    router.add("GET", "/api/v3/teapot", [](Request&) -> Response { throw ApiError(418, "short and stout"); });
+    }, described("/api/v3/boom"));
+    router.add("GET", "/api/v3/teapot", [](Request&) -> Response { throw ApiError(418, "short and stout"); }, described("/api/v3/teapot"));
   }
 
   Response call(std::string method, std::string_view target, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -122,8 +125,7 @@ TEST(CorsWildcard, AllowsAnyOriginWithStar) {
 }
 
 TEST_F(PipelineTest, OpenApiListsEveryRegisteredRoute) {
-  router.add("DELETE", "/api/v3/things/{id}", [](Request&) { return Response::empty(204); },
-             {.summary = "Delete a thing"});
+  router.add("DELETE", "/api/v3/things/{id}", [](Request&) { return Response::empty(204); }, described("/api/v3/things/{id}", RouteOptions{.summary = "Delete a thing"}));
   const auto doc = json::parse(call("GET", "/openapi.json").body);
   EXPECT_EQ(doc["openapi"], "3.0.3");
   EXPECT_TRUE(doc["paths"].contains("/healthz"));

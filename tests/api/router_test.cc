@@ -1,6 +1,9 @@
 #include "api/router.h"
+#include "described_route.h"
 
 #include <gtest/gtest.h>
+
+using scrapersky::api::testing::described;
 
 namespace scrapersky::api {
 namespace {
@@ -27,15 +30,15 @@ nlohmann::json call(const Router& router, std::string method, std::string_view t
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
-    router.add("GET", "/api/v3/sitemap-files/", answer("list"));
-    router.add("POST", "/api/v3/sitemap-files/", answer("create"));
-    router.add("GET", "/api/v3/sitemap-files/{id}", answer("get"));
-    router.add("PUT", "/api/v3/sitemap-files/{id}", answer("put"));
-    router.add("PUT", "/api/v3/sitemap-files/sitemap_import_curation/status", answer("bulk"));
-    router.add("GET", "/api/v3/domains", answer("domains"));
-    router.add("GET", "/api/v3/items/{id}", answer("item-param"));
-    router.add("GET", "/api/v3/items/special", answer("item-literal"));
-    router.add("GET", "/healthz", answer("health"), {.auth_required = false});
+    router.add("GET", "/api/v3/sitemap-files/", answer("list"), described("/api/v3/sitemap-files/"));
+    router.add("POST", "/api/v3/sitemap-files/", answer("create"), described("/api/v3/sitemap-files/"));
+    router.add("GET", "/api/v3/sitemap-files/{id}", answer("get"), described("/api/v3/sitemap-files/{id}"));
+    router.add("PUT", "/api/v3/sitemap-files/{id}", answer("put"), described("/api/v3/sitemap-files/{id}"));
+    router.add("PUT", "/api/v3/sitemap-files/sitemap_import_curation/status", answer("bulk"), described("/api/v3/sitemap-files/sitemap_import_curation/status"));
+    router.add("GET", "/api/v3/domains", answer("domains"), described("/api/v3/domains"));
+    router.add("GET", "/api/v3/items/{id}", answer("item-param"), described("/api/v3/items/{id}"));
+    router.add("GET", "/api/v3/items/special", answer("item-literal"), described("/api/v3/items/special"));
+    router.add("GET", "/healthz", answer("health"), described("/healthz", RouteOptions{.auth_required = false}));
   }
   Router router;
 };
@@ -95,25 +98,50 @@ TEST_F(RouterTest, EmptyParameterSegmentDoesNotMatch) {
 
 TEST(RouterRegistration, RefusesAnApiV3RouteWithoutAuth) {
   Router router;
-  EXPECT_THROW(router.add("GET", "/api/v3/open", answer("x"), {.auth_required = false}),
+  EXPECT_THROW(router.add("GET", "/api/v3/open", answer("x"), described("/api/v3/open", RouteOptions{.auth_required = false})),
                std::logic_error);
 }
 
 TEST(RouterRegistration, RefusesDuplicateRoutes) {
   Router router;
-  router.add("GET", "/a/{x}", answer("1"));
-  EXPECT_THROW(router.add("GET", "/a/{y}/", answer("2")), std::logic_error);
-  EXPECT_NO_THROW(router.add("POST", "/a/{y}", answer("3")));
+  router.add("GET", "/a/{x}", answer("1"), described("/a/{x}"));
+  EXPECT_THROW(router.add("GET", "/a/{y}/", answer("2"), described("/a/{y}/")), std::logic_error);
+  EXPECT_NO_THROW(router.add("POST", "/a/{y}", answer("3"), described("/a/{y}")));
 }
 
 TEST(RouterRegistration, ListsRoutesForOpenApi) {
   Router router;
-  router.add("GET", "/a", answer("1"), {.auth_required = false, .summary = "A"});
+  router.add("GET", "/a", answer("1"), described("/a", RouteOptions{.auth_required = false, .summary = "A"}));
   const auto routes = router.routes();
   ASSERT_EQ(routes.size(), 1u);
   EXPECT_EQ(routes[0].method, "GET");
   EXPECT_EQ(routes[0].path, "/a");
   EXPECT_EQ(routes[0].options.summary, "A");
+}
+
+TEST(RouterRegistration, RefusesARouteThatDoesNotDescribeItselfForOpenApi) {
+  Router router;
+  // No summary, no responses.
+  EXPECT_THROW(router.add("GET", "/a", answer("1")), std::logic_error);
+  // A summary but no success response.
+  EXPECT_THROW(router.add("GET", "/a", answer("1"), {.summary = "A"}), std::logic_error);
+  // A path parameter left undeclared.
+  EXPECT_THROW(router.add("GET", "/a/{id}", answer("1"),
+                          {.summary = "A", .doc = {.responses = {{200, "ok", "HealthStatus"}}}}),
+               std::logic_error);
+  // A response schema that is not a named component.
+  EXPECT_THROW(router.add("GET", "/a", answer("1"),
+                          {.summary = "A", .doc = {.responses = {{200, "ok", "NoSuchSchema"}}}}),
+               std::logic_error);
+  // A request body that is not a named component.
+  EXPECT_THROW(router.add("POST", "/a", answer("1"),
+                          {.summary = "A",
+                           .doc = {.request_body = "Nope", .responses = {{200, "ok", "HealthStatus"}}}}),
+               std::logic_error);
+  EXPECT_NO_THROW(router.add("GET", "/a/{id}", answer("1"),
+                             {.summary = "A",
+                              .doc = {.parameters = {path_uuid_param("id")},
+                                      .responses = {{200, "ok", "HealthStatus"}}}}));
 }
 
 TEST(RequestTarget, SplitsPathAndDecodesQueryFirstValueWins) {

@@ -1,4 +1,5 @@
 // End-to-end tests of HttpServer on 127.0.0.1, port 0, through a raw-socket client.
+#include "described_route.h"
 #include "api/http_server.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,8 @@
 #include "api/validation.h"
 #include "jwt_minter.h"
 #include "test_client.h"
+
+using scrapersky::api::testing::described;
 
 namespace scrapersky::api {
 namespace {
@@ -59,29 +62,29 @@ class ServerTest : public ::testing::Test {
   ServerTest() {
     spdlog::set_level(spdlog::level::warn);
     add_health_route(router);
-    router.add("GET", "/api/v3/sitemap-files/", [](Request&) { return Response::json(200, {{"route", "list"}}); });
+    router.add("GET", "/api/v3/sitemap-files/", [](Request&) { return Response::json(200, {{"route", "list"}}); }, described("/api/v3/sitemap-files/"));
     router.add("GET", "/api/v3/sitemap-files/{sitemap_file_id}", [](Request& r) {
       return Response::json(200, {{"id", path_uuid(r, "sitemap_file_id")}});
-    });
+    }, described("/api/v3/sitemap-files/{sitemap_file_id}"));
     router.add("GET", "/api/v3/whoami", [](Request& r) {
       return Response::json(200, {{"subject", r.principal->subject}, {"kind", static_cast<int>(r.principal->kind)}});
-    });
+    }, described("/api/v3/whoami"));
     router.add("POST", "/api/v3/echo", [](Request& r) {
       auto body = JsonBody::parse(r);
       auto domains = body.required_string_list("domains", {.min = 1}, {.min = 3});
       body.finish();
       return Response::json(200, {{"domains", domains}});
-    });
+    }, described("/api/v3/echo"));
     router.add("POST", "/api/v3/upload", [](Request& r) {
       const auto file = read_uploaded_file(r);
       return Response::json(200, {{"filename", file.filename}, {"bytes", file.content.size()}});
-    });
-    router.add("GET", "/api/v3/boom", [](Request&) -> Response { throw std::runtime_error("pq: relation \"x\" does not exist"); });
+    }, described("/api/v3/upload"));
+    router.add("GET", "/api/v3/boom", [](Request&) -> Response { throw std::runtime_error("pq: relation \"x\" does not exist"); }, described("/api/v3/boom"));
     router.add("GET", "/api/v3/slow", [this](Request&) {
       gate.entered.set_value();
       gate.released.wait();
       return Response::json(200, {{"slow", "done"}});
-    });
+    }, described("/api/v3/slow"));
     options.host = "127.0.0.1";
     options.port = 0;
     options.auth = AuthSettings{std::string(kSecret), {std::string(kApiKey)}, "authenticated"};

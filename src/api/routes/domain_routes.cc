@@ -173,19 +173,37 @@ Response import_csv(db::Engine& engine, Request& request) {
 void add_domain_routes(Router& router, db::Engine& engine) {
   db::Engine* e = &engine;
   router.add("GET", "/api/v3/domains", with_db_errors([e](Request& r) { return list(*e, r); }),
-             {.summary = "Paged list of domains with curation filters"});
+             {.summary = "Paged list of domains with curation filters",
+              .doc = {.parameters = {query_int_param("page", 1, 1, std::nullopt),
+                                     query_int_param("size", 20, 1, 100),
+                                     query_string_param("sort_by", "A column of the domain (default updated_at)"),
+                                     query_bool_param("sort_desc", true),
+                                     query_ref_param("sitemap_curation_status", "SitemapCurationStatus",
+                                                     "Empty means any"),
+                                     query_string_param("domain_filter", "Name contains (case-insensitive)"),
+                                     query_string_param("domain", "The v3 UI's name for domain_filter")},
+                      .responses = {{200, "A page of domains", "DomainPage"}}}});
   router.add("PUT", "/api/v3/domains/sitemap-curation/status",
              with_db_errors([e](Request& r) { return set_curation(*e, r); }),
-             {.summary = "Set the sitemap curation status of domains (Selected queues analysis)"});
+             {.summary = "Set the sitemap curation status of domains (Selected queues analysis)",
+              .doc = {.request_body = "CurationUpdateDomains",
+                      .responses = {{200, "How many were updated and queued", "BulkUpdateResult"}}}});
   router.add("PUT", "/api/v3/domains/sitemap-curation/status/filtered",
              with_db_errors([e](Request& r) { return set_curation_filtered(*e, r); }),
-             {.summary = "Set the sitemap curation status of every domain a filter matches"});
+             {.summary = "Set the sitemap curation status of every domain a filter matches",
+              .doc = {.request_body = "CurationUpdateDomainsFiltered",
+                      .responses = {{200, "How many were updated and queued", "BulkUpdateResult"}}}});
   router.add("POST", "/api/v3/domains/direct-submit",
              with_db_errors([e](Request& r) { return direct_submit(*e, r); }),
-             {.summary = "Add domains by name (409 when one exists)"});
+             {.summary = "Add domains by name (409 when one exists)",
+              .doc = {.request_body = "DomainDirectSubmit",
+                      .responses = {{200, "The domains were added", "DomainDirectSubmitResult"}}}});
   router.add("POST", "/api/v3/domains/import-csv",
              with_db_errors([e](Request& r) { return import_csv(*e, r); }),
-             {.summary = "Add domains from a CSV upload (multipart field `file`)"});
+             {.summary = "Add domains from a CSV upload (multipart field `file`)",
+              .doc = {.request_body = "CsvUpload",
+                      .request_content_type = "multipart/form-data",
+                      .responses = {{200, "A report per row", "CsvImportReport"}}}});
 }
 
 }  // namespace scrapersky::api::routes

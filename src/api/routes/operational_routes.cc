@@ -6,6 +6,7 @@
 
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"
+#include "api/static_routes.h"
 #include "api/system_routes.h"
 #include "model/enums.h"
 
@@ -92,6 +93,13 @@ void add_operational_routes(Router& router, db::Engine& engine, std::string vers
     return out;
   });
   add_openapi_route(router, "scrapersky", std::move(version));
+}
+
+void add_serve_routes(Router& router, db::Engine& engine, std::string version,
+                      std::function<std::string()> extra_metrics) {
+  add_v3_routes(router, engine);
+  add_dashboard_routes(router);
+  add_operational_routes(router, engine, std::move(version), std::move(extra_metrics));
 }
 
 }  // namespace scrapersky::api::routes

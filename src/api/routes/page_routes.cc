@@ -119,13 +119,27 @@ Response set_status_filtered(db::Engine& engine, Request& request) {
 void add_page_routes(Router& router, db::Engine& engine) {
   db::Engine* e = &engine;
   router.add("GET", "/api/v3/pages/", with_db_errors([e](Request& r) { return list(*e, r); }),
-             {.summary = "Pages with filters, ordered by updated_at desc, id"});
+             {.summary = "Pages with filters, ordered by updated_at desc, id",
+              .doc = {.parameters = {query_int_param("limit", 100, 1, 1000),
+                                     query_int_param("offset", 0, 0, std::nullopt),
+                                     query_ref_param("page_curation_status", "PageCurationStatus"),
+                                     query_ref_param("page_processing_status", "PageProcessingStatus"),
+                                     query_ref_param("page_type", "PageType"),
+                                     query_ref_param("contact_scrape_status", "ContactScrapeStatus"),
+                                     query_string_param("url_contains"),
+                                     query_uuid_param("domain_id"),
+                                     query_uuid_param("sitemap_file_id")},
+                      .responses = {{200, "The matching pages", "PageList"}}}});
   router.add("PUT", "/api/v3/pages/status",
              with_db_errors([e](Request& r) { return set_status(*e, r); }),
-             {.summary = "Set the curation status of pages (Selected queues processing)"});
+             {.summary = "Set the curation status of pages (Selected queues processing)",
+              .doc = {.request_body = "PageStatusUpdate",
+                      .responses = {{200, "How many were updated and queued", "BulkUpdateResult"}}}});
   router.add("PUT", "/api/v3/pages/status/filtered",
              with_db_errors([e](Request& r) { return set_status_filtered(*e, r); }),
-             {.summary = "Set the curation status of every page a filter matches"});
+             {.summary = "Set the curation status of every page a filter matches",
+              .doc = {.request_body = "PageStatusUpdateFiltered",
+                      .responses = {{200, "How many were updated and queued", "BulkUpdateResult"}}}});
 }
 
 }  // namespace scrapersky::api::routes

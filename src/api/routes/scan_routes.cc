@@ -154,16 +154,24 @@ Response batch_status(db::Engine& engine, Request& request) {
 void add_scan_routes(Router& router, db::Engine& engine) {
   db::Engine* e = &engine;
   router.add("POST", "/api/v3/sitemap/scan", with_db_errors([e](Request& r) { return scan(*e, r); }),
-             {.summary = "Queue a sitemap scan of a domain, root URL or sitemap URL (202)"});
+             {.summary = "Queue a sitemap scan of a domain, root URL or sitemap URL (202)",
+              .doc = {.request_body = "ScanRequest",
+                      .responses = {{202, "The job was queued", "ScanAccepted"}}}});
   router.add("GET", "/api/v3/sitemap/status/{job_id}",
              with_db_errors([e](Request& r) { return job_status(*e, r); }),
-             {.summary = "Status of a scan job, with the sitemaps it found"});
+             {.summary = "Status of a scan job, with the sitemaps it found",
+              .doc = {.parameters = {path_uuid_param("job_id")},
+                      .responses = {{200, "The job", "JobStatusResponse"}}}});
   router.add("POST", "/api/v3/sitemap/batch/create",
              with_db_errors([e](Request& r) { return batch_create(*e, r); }),
-             {.summary = "Queue a scan of each of up to 100 domains as one batch"});
+             {.summary = "Queue a scan of each of up to 100 domains as one batch",
+              .doc = {.request_body = "BatchCreateRequest",
+                      .responses = {{200, "The batch was queued", "BatchCreated"}}}});
   router.add("GET", "/api/v3/sitemap/batch/status/{batch_id}",
              with_db_errors([e](Request& r) { return batch_status(*e, r); }),
-             {.summary = "Status of a batch, with a pollable job per domain"});
+             {.summary = "Status of a batch, with a pollable job per domain",
+              .doc = {.parameters = {path_uuid_param("batch_id")},
+                      .responses = {{200, "The batch", "BatchStatusResponse"}}}});
 }
 
 void add_v3_routes(Router& router, db::Engine& engine) {
@@ -172,6 +180,7 @@ void add_v3_routes(Router& router, db::Engine& engine) {
   add_sitemap_file_routes(router, engine);
   add_sitemap_ingest_routes(router, engine);
   add_page_routes(router, engine);
+  add_dashboard_data_routes(router, engine);
 }
 
 }  // namespace scrapersky::api::routes

@@ -248,23 +248,42 @@ Response urls(db::Engine& engine, Request& request) {
 void add_sitemap_file_routes(Router& router, db::Engine& engine) {
   db::Engine* e = &engine;
   const auto add = [&](const char* method, const char* path, Response (*fn)(db::Engine&, Request&),
-                       const char* summary) {
+                       const char* summary, OperationDoc doc) {
     router.add(method, path, with_db_errors([e, fn](Request& r) { return fn(*e, r); }),
-               {.summary = summary});
+               {.summary = summary, .doc = std::move(doc)});
   };
-  add("GET", "/api/v3/sitemap-files/", list, "Paged list of sitemap files with filters and sort");
-  add("POST", "/api/v3/sitemap-files/", create, "Add a sitemap file by URL (201; derives the domain)");
+  const auto id = path_uuid_param("sitemap_file_id");
+  add("GET", "/api/v3/sitemap-files/", list, "Paged list of sitemap files with filters and sort",
+      {.parameters = {query_int_param("page", 1, 1, std::nullopt), query_int_param("size", 15, 1, 200),
+                      query_uuid_param("domain_id"),
+                      query_ref_param("deep_scrape_curation_status", "SitemapCurationStatus"),
+                      query_string_param("url_contains"), query_string_param("sitemap_type"),
+                      query_string_param("discovery_method"), query_string_param("sort_by"),
+                      query_bool_param("sort_desc", true)},
+       .responses = {{200, "A page of sitemap files", "SitemapFilePage"}}});
+  add("POST", "/api/v3/sitemap-files/", create, "Add a sitemap file by URL (201; derives the domain)",
+      {.request_body = "SitemapFileCreate", .responses = {{201, "The new sitemap file", "SitemapFile"}}});
   add("PUT", "/api/v3/sitemap-files/sitemap_import_curation/status", set_curation,
-      "Set the curation status of sitemap files (Selected queues the import)");
+      "Set the curation status of sitemap files (Selected queues the import)",
+      {.request_body = "CurationUpdateSitemapFiles",
+       .responses = {{200, "How many were updated and queued", "BulkUpdateResult"}}});
   add("PUT", "/api/v3/sitemap-files/sitemap_import_curation/status/filtered",
-      set_curation_filtered, "Set the curation status of every sitemap file a filter matches");
-  add("GET", "/api/v3/sitemap-files/{sitemap_file_id}", get_one, "One sitemap file");
+      set_curation_filtered, "Set the curation status of every sitemap file a filter matches",
+      {.request_body = "CurationUpdateSitemapFilesFiltered",
+       .responses = {{200, "How many were updated and queued", "BulkUpdateResult"}}});
+  add("GET", "/api/v3/sitemap-files/{sitemap_file_id}", get_one, "One sitemap file",
+      {.parameters = {id}, .responses = {{200, "The sitemap file", "SitemapFile"}}});
   add("PUT", "/api/v3/sitemap-files/{sitemap_file_id}", update,
-      "Update a sitemap file (Selected queues the import)");
+      "Update a sitemap file (Selected queues the import)",
+      {.parameters = {id}, .request_body = "SitemapFileUpdate",
+       .responses = {{200, "The updated sitemap file", "SitemapFile"}}});
   add("DELETE", "/api/v3/sitemap-files/{sitemap_file_id}", remove,
-      "Delete a sitemap file and its URLs (204)");
+      "Delete a sitemap file and its URLs (204)",
+      {.parameters = {id}, .responses = {{204, "Deleted", ""}}});
   add("GET", "/api/v3/sitemap-files/{sitemap_file_id}/urls", urls,
-      "Paged URLs of one sitemap file, ordered by url");
+      "Paged URLs of one sitemap file, ordered by url",
+      {.parameters = {id, query_int_param("page", 1, 1, std::nullopt), query_int_param("size", 100, 1, 1000)},
+       .responses = {{200, "A page of URLs", "SitemapUrlPage"}}});
 }
 
 }  // namespace scrapersky::api::routes

@@ -148,10 +148,15 @@ void add_sitemap_ingest_routes(Router& router, db::Engine& engine) {
   db::Engine* e = &engine;
   router.add("POST", "/api/v3/sitemaps/direct-submit",
              with_db_errors([e](Request& r) { return direct_submit(*e, r); }),
-             {.summary = "Add sitemap files by URL (409 on a duplicate; auto_import queues them)"});
+             {.summary = "Add sitemap files by URL (409 on a duplicate; auto_import queues them)",
+              .doc = {.request_body = "SitemapDirectSubmit",
+                      .responses = {{200, "The sitemap files were added", "SitemapDirectSubmitResult"}}}});
   router.add("POST", "/api/v3/sitemaps/import-csv",
              with_db_errors([e](Request& r) { return import_csv(*e, r); }),
-             {.summary = "Add sitemap files from a CSV upload (multipart field `file`)"});
+             {.summary = "Add sitemap files from a CSV upload (multipart field `file`)",
+              .doc = {.request_body = "CsvUpload",
+                      .request_content_type = "multipart/form-data",
+                      .responses = {{200, "A report per row", "CsvImportReport"}}}});
 }
 
 }  // namespace scrapersky::api::routes

@@ -25,6 +25,10 @@ void add_sitemap_ingest_routes(Router& router, db::Engine& engine);
 // GET /pages/, PUT /pages/status, PUT /pages/status/filtered.
 void add_page_routes(Router& router, db::Engine& engine);
 
+// The dashboard's reads (docs/api.md, "Dashboard endpoints"): GET /jobs, GET /domain-summaries,
+// GET /domains/{domain_id}/lastmod-months, GET /domains/{domain_id}/urls.
+void add_dashboard_data_routes(Router& router, db::Engine& engine);
+
 // All of the above.
 void add_v3_routes(Router& router, db::Engine& engine);
 
@@ -33,6 +37,12 @@ void add_v3_routes(Router& router, db::Engine& engine);
 // /openapi.json. Add last, so the OpenAPI document lists every route.
 void add_operational_routes(Router& router, db::Engine& engine, std::string version,
                             std::function<std::string()> extra_metrics = {});
+
+// Every route `scrapersky serve` answers, in its order: the v3 and dashboard data routes, the
+// dashboard's pages and assets (/, /docs, /assets/{name}), then the operational routes. The
+// OpenAPI test builds its document from this same table.
+void add_serve_routes(Router& router, db::Engine& engine, std::string version,
+                      std::function<std::string()> extra_metrics = {});
 
 // The Prometheus text /metrics answers (without the extra lines).
 std::string render_metrics(db::Engine& engine);

@@ -69,8 +69,8 @@ inline config::Settings api_test_settings() {
 class ApiServer {
  public:
   explicit ApiServer(TestDatabase& database) : db_(database) {
-    api::routes::add_v3_routes(router_, db_.engine());
-    api::routes::add_operational_routes(router_, db_.engine(), "test");
+    // The same route table as `serve`.
+    api::routes::add_serve_routes(router_, db_.engine(), "test");
     api::ServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
