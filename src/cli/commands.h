@@ -19,12 +19,14 @@ struct ScanOptions {
   std::optional<int> concurrency;
   bool json = false;
   bool quiet = false;
+  bool full = false;  // no conditional request, no hash comparison (docs/changes.md)
 };
 
 struct ExportOptions {
   std::string format = "jsonl";
   std::optional<std::string> domain;
   std::optional<std::string> job_id;
+  bool include_removed = false;
 };
 
 struct ServeOptions {

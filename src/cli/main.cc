@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   scan_cmd->add_flag("--json", scan.json, "print one JSON summary per job");
   scan_cmd->add_flag("--quiet", scan.quiet, "no progress line");
+  scan_cmd->add_flag("--full", scan.full,
+                     "fetch and parse every sitemap, ignoring stored validators and hashes");
 
   ExportOptions exp;
   auto* export_cmd = app.add_subcommand("export", "Write stored sitemap URLs to stdout");
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"jsonl", "csv"}));
   export_cmd->add_option("--domain", exp.domain, "only this domain");
   export_cmd->add_option("--job", exp.job_id, "only URLs of this job");
+  export_cmd->add_flag("--include-removed", exp.include_removed,
+                       "also URLs a re-scan found removed from their sitemap");
 
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "HTTP API (and background workers)");

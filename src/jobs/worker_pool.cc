@@ -151,7 +151,7 @@ bool WorkerPool::run_scan_job() {
   {
     const auto held = keeper_->hold(job->claim);
     summary = scans_->run({job->claim, job->job_id, pipeline::ScanTarget::parse(job->target),
-                           job->max_pages});
+                           job->max_pages, job->full});
   }
   count_end(summary.handed_back, summary.claim_lost);
   if (job->batch_id) {

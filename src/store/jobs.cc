@@ -22,12 +22,17 @@ std::string create_job(db::Transaction& tx, const NewJob& job) {
   data["max_pages"] = job.max_pages ? nlohmann::json(*job.max_pages) : nlohmann::json();
   tx.exec(
       "INSERT INTO jobs (id, job_id, job_type, status, target, max_pages, batch_id, domain_id, "
-      "created_by, progress, result_data, created_at, updated_at) "
-      "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, $7, 0, $8, $9, $9)",
+      "created_by, progress, result_data, created_at, updated_at, full_scan) "
+      "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, $7, 0, $8, $9, $9, $10)",
       {model::new_uuid_v4(), job_id, job.target,
        job.max_pages ? db::Value(*job.max_pages) : db::Value(nullptr), optional_text(job.batch_id),
-       optional_text(job.domain_id), optional_text(job.created_by), data.dump(), now});
+       optional_text(job.domain_id), optional_text(job.created_by), data.dump(), now,
+       job.full_scan});
   return job_id;
+}
+
+void request_full_scan(db::Transaction& tx, std::string_view job_id) {
+  tx.exec("UPDATE jobs SET full_scan = $2 WHERE job_id = $1", {std::string(job_id), true});
 }
 
 void mark_job_running(db::Transaction& tx, const Claim& claim, std::string_view domain_id,
@@ -103,8 +108,9 @@ std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) 
 std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view job_id) {
   // Sorted here: an ORDER BY would add a sort to the plan of every status poll.
   auto rows = tx.exec(
-      "SELECT id, url, sitemap_type, url_count, error_message, depth FROM sitemap_files "
-      "WHERE job_id = $1",
+      "SELECT f.id, f.url, js.sitemap_type, js.url_count, js.error, f.depth "
+      "FROM job_sitemap_files js JOIN sitemap_files f ON f.id = js.sitemap_file_id "
+      "WHERE js.job_id = $1",
       {std::string(job_id)});
   std::vector<std::pair<std::int64_t, JobSitemap>> sorted;
   sorted.reserve(rows.size());
@@ -113,7 +119,7 @@ std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view 
                         JobSitemap{row.get<std::string>("id"), row.get<std::string>("url"),
                                    row.get<std::optional<std::string>>("sitemap_type"),
                                    row.get<std::optional<std::int64_t>>("url_count").value_or(0),
-                                   row.get<std::optional<std::string>>("error_message")});
+                                   row.get<std::optional<std::string>>("error")});
   }
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first, a.second.url) < std::tie(b.first, b.second.url);

@@ -22,7 +22,10 @@ struct NewJob {
   std::optional<std::string> batch_id;
   std::optional<std::string> domain_id;
   std::optional<std::string> created_by;
+  bool full_scan = false;  // fetch and parse everything (docs/changes.md)
 };
+// A pending job is to be run as a full scan: no conditional request, no hash comparison.
+void request_full_scan(db::Transaction& tx, std::string_view job_id);
 
 struct JobRecord {
   std::string job_id;
@@ -61,7 +64,8 @@ struct JobSitemap {
   std::int64_t url_count = 0;
   std::optional<std::string> error;
 };
-// The sitemap files a job stored, by depth, then URL (one statement).
+// The sitemap files a job processed, with what it found in each (job_sitemap_files: kept
+// after later scans), by depth, then URL (one statement).
 std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view job_id);
 
 }  // namespace scrapersky::store

@@ -129,7 +129,7 @@ class JobsTest : public ::testing::Test {
     fetch::Client client(fetch_options());
     pipeline::ScanRunner runner(db_->engine(), client, settings_);
     const auto job =
-        runner.create_job(pipeline::ScanTarget::parse(site.url("/sitemap.xml")), std::nullopt);
+        runner.create_job(pipeline::NewScan{pipeline::ScanTarget::parse(site.url("/sitemap.xml"))});
     job_id = job.job_id;
     return runner.run(job, nullptr, hook);
   }
@@ -292,7 +292,7 @@ TEST_F(JobsTest, AKeeperMarksAClaimTakenOverAsLost) {
 TEST_F(JobsTest, JobsRunByTheirCreatorAreNeverClaimed) {
   fetch::Client client(fetch_options());
   pipeline::ScanRunner runner(db_->engine(), client, settings_);
-  runner.create_job(pipeline::ScanTarget::parse("example.com"), std::nullopt);
+  runner.create_job(pipeline::NewScan{pipeline::ScanTarget::parse("example.com")});
   EXPECT_FALSE(claim(store::claim_scan_job, lease("worker-a")));
 }
 

@@ -228,10 +228,12 @@ Response urls(db::Engine& engine, Request& request) {
   QueryParams q(request);
   const auto page = q.integer("page", 1, {.min = 1});
   const auto size = q.integer("size", 100, {.min = 1, .max = 1000});
+  // Rows a re-scan marked removed are history: listed only when asked for (docs/changes.md).
+  const bool include_removed = q.boolean("include_removed", false);
   q.finish();
   const auto records = read_unit(engine, [&](db::Transaction& tx) {
     load(tx, id);
-    return store::list_sitemap_urls(tx, id, size, page_offset(page, size));
+    return store::list_sitemap_urls(tx, id, size, page_offset(page, size), include_removed);
   });
   json items = json::array();
   for (const auto& u : records.items) {
