@@ -29,6 +29,15 @@ struct ExportOptions {
   bool include_removed = false;
 };
 
+// `changes`: one of job_id / domain (else a usage error); since only with domain.
+struct ChangesOptions {
+  std::optional<std::string> job_id;
+  std::optional<std::string> domain;
+  std::optional<std::string> since;   // ISO-8601
+  std::optional<std::string> change;  // added | removed | changed
+  std::string format = "jsonl";
+};
+
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8000;
@@ -42,6 +51,7 @@ struct WorkerOptions {
 
 int run_scan(const ScanOptions& options);
 int run_export(const ExportOptions& options);
+int run_changes(const ChangesOptions& options);
 int run_serve(const ServeOptions& options);
 int run_worker(const WorkerOptions& options);
 int run_migrate();

@@ -3,6 +3,7 @@
 // (docs/workers.md: all queue state lives there), and a batch counts real failures.
 #include <set>
 
+#include "api/routes/change_routes.h"
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"
 #include "jobs/enqueue.h"
@@ -189,6 +190,7 @@ void add_v3_routes(Router& router, db::Engine& engine) {
   add_sitemap_file_routes(router, engine);
   add_sitemap_ingest_routes(router, engine);
   add_page_routes(router, engine);
+  add_change_routes(router, engine);
 }
 
 }  // namespace scrapersky::api::routes

@@ -1,6 +1,7 @@
 // Re-scans (docs/changes.md): a database written before schema v5 migrates with its rows and
 // is re-scanned; conditional fetching, change sets and their history. Built twice, like
 // scan_e2e_test.cc: against SQLite and against PostgreSQL through PgBouncer.
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <tuple>
@@ -462,6 +463,59 @@ TEST_F(RESCAN, AFailingChildRemovesNothingAndADroppedChildIsRemovedWithItsUrls) 
   EXPECT_EQ(files.log("/b.xml")[0].if_none_match, std::nullopt);
   EXPECT_EQ(exported().size(), 4u);
   EXPECT_EQ(db().count("SELECT count(*) FROM sitemap_files WHERE removed_at IS NOT NULL"), 0);
+}
+
+TEST_F(RESCAN, TheChangesCommandListsAJobsOrADomainsChangesInOrder) {
+  FixtureSite site;
+  ChangingSite files(site);
+  const std::string domain = domain_of(site);
+  const std::string sitemap_url = site.url("/sitemap.xml");
+  files.serve("/sitemap.xml", {urlset({{site.url("/a"), "2024-01-01", {}, {}},
+                                       {site.url("/b"), "2024-01-01", {}, {}}}),
+                               {}, {}});
+  const auto first = scan_json(sitemap_url);
+  files.update("/sitemap.xml", [&](ChangingSite::File& f) {
+    f.body = urlset({{site.url("/a"), "2024-05-05", {}, {}}, {site.url("/c"), {}, {}, {}}});
+  });
+  const auto second = scan_json(sitemap_url);
+  const auto changes = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "changes");
+    return run_cli(args, scan_env(db().url()), cwd());
+  };
+
+  auto r = changes({"--job", second["job_id"]});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> lines;
+  for (std::size_t at = 0, end; (end = r.out.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(nlohmann::json::parse(r.out.substr(at, end - at)));
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], (nlohmann::json{{"job_id", second["job_id"]},
+                                      {"domain", domain},
+                                      {"sitemap_url", sitemap_url},
+                                      {"url", site.url("/a")},
+                                      {"change", "changed"},
+                                      {"lastmod", "2024-05-05T00:00:00Z"},
+                                      {"previous_lastmod", "2024-01-01T00:00:00Z"},
+                                      {"detected_at", lines[0]["detected_at"]}}));
+  EXPECT_EQ(lines[1]["url"], site.url("/b"));
+  EXPECT_EQ(lines[1]["change"], "removed");
+  EXPECT_EQ(lines[2]["url"], site.url("/c"));
+  EXPECT_EQ(lines[2]["change"], "added");
+  EXPECT_EQ(lines[2]["lastmod"], nullptr);
+
+  r = changes({"--domain", domain, "--change", "added", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4);  // header, 2 of the first job, 1
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "job_id,domain,sitemap_url,url,change,lastmod,previous_lastmod,detected_at");
+  EXPECT_NE(r.out.find(first["job_id"].get<std::string>()), std::string::npos);
+  EXPECT_LT(r.out.find(first["job_id"].get<std::string>()),
+            r.out.find(second["job_id"].get<std::string>()));
+
+  EXPECT_EQ(changes({}).exit_code, 2);
+  EXPECT_EQ(changes({"--job", first["job_id"], "--domain", domain}).exit_code, 2);
+  EXPECT_EQ(changes({"--job", first["job_id"], "--change", "unchanged"}).exit_code, 2);
 }
 
 }  // namespace
