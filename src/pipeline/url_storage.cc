@@ -118,8 +118,9 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
         if (merge_fresh) {
           counts += store::merge_listed_urls(tx, fresh, file_url, stamp());
         } else {
+          // A file's first scan stays a pure COPY: its URLs are counted as added, and get no
+          // change rows (docs/changes.md, "First scans").
           store::insert_new_urls(tx, fresh);
-          store::append_added_changes(tx, fresh, file_url, stamp());
           counts.added += static_cast<std::int64_t>(fresh.rows.size());
         }
         counts += store::merge_listed_urls(tx, known, file_url, stamp());

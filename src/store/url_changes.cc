@@ -1,7 +1,6 @@
 #include "store/url_changes.h"
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -130,29 +129,6 @@ ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
   }
   insert_changes(tx, stamp, changes);
   return counts;
-}
-
-std::int64_t append_added_changes(db::Transaction& tx, const UrlBatch& batch,
-                                  const std::function<std::string(const std::string&)>& sitemap_url,
-                                  const ChangeStamp& stamp) {
-  if (batch.rows.empty()) return 0;
-  static constexpr std::array<std::string_view, 8> kColumns{
-      "job_id", "domain_id", "sitemap_file_id", "sitemap_url", "url", "change", "lastmod",
-      "detected_at"};
-  std::vector<std::string> file_urls;
-  file_urls.reserve(batch.file_ids.size());
-  for (const auto& id : batch.file_ids) file_urls.push_back(sitemap_url(id));
-  const std::string added(model::to_string(model::UrlChange::kAdded));
-  db::Appender out = tx.append("url_changes", kColumns);
-  for (const auto& row : batch.rows) {
-    out.text(stamp.job_id).text(stamp.domain_id).text(batch.file_ids[row.file])
-        .text(file_urls[row.file]).text(row.url).text(added);
-    row.lastmod && db::utc_seconds_in_range(*row.lastmod) ? out.utc_seconds(*row.lastmod)
-                                                          : out.null();
-    out.text(stamp.detected_at);
-    out.end_row();
-  }
-  return out.close();
 }
 
 RemovalPage remove_unlisted_urls(db::Transaction& tx, std::string_view file_id,

@@ -41,12 +41,6 @@ ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
                                const std::function<std::string(const std::string&)>& sitemap_url,
                                const ChangeStamp& stamp);
 
-// Rows of sitemap files created by this job (COPY into sitemap_urls by insert_new_urls): their
-// `added` change rows, appended the same way.
-std::int64_t append_added_changes(db::Transaction& tx, const UrlBatch& batch,
-                                  const std::function<std::string(const std::string&)>& sitemap_url,
-                                  const ChangeStamp& stamp);
-
 // One page of a file's present rows after `after_url` (key order): those for which `listed`
 // says false are marked removed by this job, with their `removed` change rows. Returns the
 // counts and the last URL of the page (nullopt: no more rows).
