@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+
 #include "db/timestamps.h"
 #include "model/enums.h"
 
@@ -77,6 +79,53 @@ std::string placeholders(std::size_t first, std::size_t count) {
 
 }  // namespace
 
+namespace {
+
+// A stored row as merge_listed_urls compares it.
+struct StoredUrl {
+  std::optional<std::string> lastmod, changefreq;
+  std::optional<double> priority;
+  std::optional<std::int64_t> image_count, video_count;
+  std::optional<std::string> first_image_loc, news_title, news_publication_date, alternates;
+  bool removed = false;
+};
+
+bool same_text(const std::optional<std::string>& stored, const std::string& listed) {
+  return listed.empty() ? !stored.has_value() : stored == listed;
+}
+
+// The values the upsert would write equal the stored ones (its `IS DISTINCT FROM`, done here
+// so that equal rows cost no write at all). priority is a `real` on PostgreSQL: compared at
+// float precision. alternates is jsonb there (reformatted): compared as JSON.
+bool same_values(const StoredUrl& s, const UrlRow& r) {
+  const auto lastmod = r.lastmod ? db::utc_from_unix_seconds(*r.lastmod) : std::nullopt;
+  if (s.lastmod != lastmod) return false;
+  const std::optional<std::string> changefreq =
+      r.changefreq ? std::optional<std::string>(model::to_string(*r.changefreq)) : std::nullopt;
+  if (s.changefreq != changefreq) return false;
+  if (s.priority.has_value() != r.priority.has_value()) return false;
+  if (s.priority && static_cast<float>(*s.priority) != static_cast<float>(*r.priority)) return false;
+  static const UrlExtensions kNone;
+  const UrlExtensions& e = r.extensions ? *r.extensions : kNone;
+  const auto count = [](int n) { return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt; };
+  if (s.image_count != count(e.image_count) || s.video_count != count(e.video_count)) return false;
+  if (!same_text(s.first_image_loc, e.first_image_loc) || !same_text(s.news_title, e.news_title)) {
+    return false;
+  }
+  const auto published =
+      e.news_publication_date ? db::utc_from_unix_seconds(*e.news_publication_date) : std::nullopt;
+  if (s.news_publication_date != published) return false;
+  if (s.alternates.has_value() != !e.alternates_json.empty()) return false;
+  if (s.alternates) {
+    const auto a = nlohmann::json::parse(*s.alternates, nullptr, false);
+    const auto b = nlohmann::json::parse(e.alternates_json, nullptr, false);
+    if (a != b) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
                                const std::function<std::string(const std::string&)>& sitemap_url,
                                const ChangeStamp& stamp) {
@@ -84,47 +133,56 @@ ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
   std::map<std::uint32_t, std::vector<const UrlRow*>> by_file;
   for (const auto& row : batch.rows) by_file[row.file].push_back(&row);
   std::vector<PendingChange> changes;
+  std::vector<const UrlRow*> to_write;
   for (const auto& [file, rows] : by_file) {
     const std::string& file_id = batch.file_ids.at(file);
     const std::string file_url = sitemap_url(file_id);
     for (std::size_t start = 0; start < rows.size(); start += kChunkRows) {
       const std::span<const UrlRow* const> chunk(rows.data() + start,
                                                  std::min(kChunkRows, rows.size() - start));
-      // What the file held before this job, for these URLs.
-      struct Before {
-        std::optional<std::string> lastmod;
-        bool removed = false;
-      };
-      std::unordered_map<std::string, Before> before;
+      // What the file held before this job, for these URLs: one read by the key.
+      std::unordered_map<std::string, StoredUrl> stored;
       std::vector<db::Value> params{db::Value(file_id)};
       params.reserve(chunk.size() + 1);
       for (const UrlRow* r : chunk) params.emplace_back(r->url);
-      const auto stored = tx.exec(
-          "SELECT url, lastmod, removed_at FROM sitemap_urls WHERE sitemap_file_id = $1 AND url IN (" +
-              placeholders(2, chunk.size()) + ")",
+      const auto found = tx.exec(
+          "SELECT url, lastmod, changefreq, priority, image_count, video_count, first_image_loc, "
+          "news_title, news_publication_date, alternates, removed_at FROM sitemap_urls "
+          "WHERE sitemap_file_id = $1 AND url IN (" + placeholders(2, chunk.size()) + ")",
           params);
-      for (const auto row : stored) {
-        before[row.get<std::string>(0)] = {row.get<std::optional<std::string>>(1), !row.is_null(2)};
+      for (const auto row : found) {
+        StoredUrl s;
+        s.lastmod = row.get<std::optional<std::string>>(1);
+        s.changefreq = row.get<std::optional<std::string>>(2);
+        s.priority = row.get<std::optional<double>>(3);
+        s.image_count = row.get<std::optional<std::int64_t>>(4);
+        s.video_count = row.get<std::optional<std::int64_t>>(5);
+        s.first_image_loc = row.get<std::optional<std::string>>(6);
+        s.news_title = row.get<std::optional<std::string>>(7);
+        s.news_publication_date = row.get<std::optional<std::string>>(8);
+        s.alternates = row.get<std::optional<std::string>>(9);
+        s.removed = !row.is_null(10);
+        stored.emplace(row.get<std::string>(0), std::move(s));
       }
-      const auto written_list = merge_urls_returning_written(tx, batch, chunk);
-      const std::unordered_set<std::string> written(written_list.begin(), written_list.end());
+      to_write.clear();
       for (const UrlRow* r : chunk) {
-        if (written.count(r->url) == 0) {
-          ++counts.unchanged;
-          continue;
-        }
-        const auto it = before.find(r->url);
+        const auto it = stored.find(r->url);
         PendingChange change{file_id, file_url, r->url, model::UrlChange::kAdded,
                              utc_or_null(r->lastmod), db::Value(nullptr)};
-        if (it == before.end() || it->second.removed) {
+        if (it == stored.end() || it->second.removed) {
           ++counts.added;
+        } else if (same_values(it->second, *r)) {
+          ++counts.unchanged;
+          continue;
         } else {
           ++counts.changed;
           change.change = model::UrlChange::kChanged;
           change.previous_lastmod = text_or_null(it->second.lastmod);
         }
+        to_write.push_back(r);
         changes.push_back(std::move(change));
       }
+      merge_urls_returning_written(tx, batch, to_write);
     }
   }
   insert_changes(tx, stamp, changes);
