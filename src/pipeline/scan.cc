@@ -146,6 +146,7 @@ void ScanRunner::record_end(const ScanJob& job, ScanSummary& summary, const std:
       job, summary, "recording the end of job",
       [&](db::Transaction& tx) {
         if (!domain_id.empty()) store::update_domain_scan_totals(tx, domain_id);
+        if (!domain_id.empty() && !summary.failed) store::mark_domain_scan_complete(tx, domain_id);
         store::finish_job(tx, job.claim,
                           summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
                           summary.to_json().dump(),
