@@ -15,7 +15,11 @@
 // >= 0.5x the references.
 //
 //   scan_bench [--site web|sorted|both] [--files F] [--urls N] [--pg BOUNCER_URL]
-//              [--pg-direct DIRECT_URL] [--no-pg] [--no-sqlite] [--no-export] [--keep]
+//              [--pg-direct DIRECT_URL] [--no-pg] [--no-sqlite] [--no-export] [--keep] [--rescan]
+// --rescan: after the first scan, three re-scans of the same site (issue 9, docs/changes.md):
+// the server answers 304 to every conditional request; it ignores validators and sends the
+// same bodies; 1% of every file's URLs removed, 1% added, 1% with a new lastmod. Each prints
+// its time beside the first scan's, its change counts and whether any URL row was written.
 // The 10M-URL run: scan_bench --site web --files 200 (not in CI).
 // The PostgreSQL URLs default to SCRAPERSKY_TEST_PGBOUNCER_URL / SCRAPERSKY_TEST_PG_URL; a
 // fresh database is created on the server (through the direct URL) and dropped at the end.
@@ -24,12 +28,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -38,6 +45,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "site.h"
 #include "sitemap/parser.h"
@@ -60,6 +68,15 @@ struct Options {
   int urls_per_file = 50'000;
   std::string pg_url, pg_direct_url;
   bool pg = true, sqlite = true, exports = true, keep = false;
+  bool rescan = false;  // after the first scan: the three re-scan scenarios (docs/changes.md)
+};
+
+// What the benchmark's server answers (bench --rescan).
+enum class ServeMode {
+  kFirst,              // 200, the first bodies, with an ETag
+  kAll304,             // 304 to every conditional request
+  kIgnoreValidators,   // 200, the same bodies, whatever the request carries
+  kChurn,              // 200, churned bodies (1% removed, 1% added, 1% new lastmod), new ETags
 };
 
 struct ChildRun {
@@ -236,13 +253,15 @@ void print_ratio(const std::string& what, const Line& ours, const Line& referenc
 
 const std::string kScrapersky = SCRAPERSKY_BINARY;
 
-Line run_scan(const std::string& database_url, const std::string& target, const std::string& tmp) {
+Line run_scan(const std::string& database_url, const std::string& target, const std::string& tmp,
+              std::string* summary = nullptr) {
   const auto r = must(run_child({kScrapersky, "scan", target, "--json", "--quiet"},
                                 {{"DATABASE_URL", database_url},
                                  {"SCRAPERSKY_ALLOW_PRIVATE_TARGETS", "1"},
                                  {"LOG_FORMAT", "text"}},
                                 tmp),
                       "scrapersky scan");
+  if (summary != nullptr) *summary = r.out.substr(0, r.out.find('\n'));
   return {"scrapersky scan", r.seconds, r.max_rss_kib};
 }
 
@@ -265,6 +284,47 @@ struct Bench {
   std::string tmp;
   std::string origin;
   std::string target;
+  std::shared_ptr<std::atomic<ServeMode>> mode = std::make_shared<std::atomic<ServeMode>>(ServeMode::kFirst);
+
+  // The three re-scans after a first scan (bench --rescan), each beside that first scan.
+  // `rows_written` reads (row count, newest updated_at) of sitemap_urls.
+  void rescans(const SiteModel& site, const std::string& url, const Line& first,
+               const std::function<std::string()>& rows_written) {
+    struct Scenario {
+      ServeMode mode;
+      const char* name;
+    };
+    const Scenario scenarios[] = {{ServeMode::kAll304, "re-scan, server answers 304 to everything"},
+                                  {ServeMode::kIgnoreValidators, "re-scan, validators ignored, same bodies"},
+                                  {ServeMode::kChurn, "re-scan, 1% added + 1% removed + 1% new lastmod"}};
+    fmt::print("  first scan                                          {:8.2f} s {:>10.0f} URLs/s  peak RSS {:6.1f} MiB\n",
+               first.seconds, site.total() / first.seconds, first.rss_kib / 1024.0);
+    for (const auto& s : scenarios) {
+      mode->store(s.mode);
+      const auto before = rows_written();
+      std::string summary;
+      const Line line = run_scan(url, target, tmp, &summary);
+      const auto after = rows_written();
+      const auto j = nlohmann::json::parse(summary);
+      fmt::print("  {:<50} {:8.2f} s {:>10.0f} URLs/s  peak RSS {:6.1f} MiB  x{:.2f} of the first scan's URLs/s\n",
+                 s.name, line.seconds, site.total() / line.seconds, line.rss_kib / 1024.0,
+                 first.seconds / line.seconds);
+      fmt::print("    added {} removed {} changed {} unchanged {} not modified {}; URL rows written: {}\n",
+                 j.value("urls_added", -1), j.value("urls_removed", -1), j.value("urls_changed", -1),
+                 j.value("urls_unchanged", -1), j.value("sitemaps_not_modified", -1),
+                 before == after ? "none" : "yes");
+      if (s.mode == ServeMode::kChurn) {
+        const std::int64_t removed = site.churn_removed_per_file() * site.files();
+        const std::int64_t changed = site.churn_changed_per_file() * site.files();
+        const bool exact = j.value("urls_added", -1) == removed && j.value("urls_removed", -1) == removed &&
+                           j.value("urls_changed", -1) == changed &&
+                           j.value("urls_unchanged", -1) == site.total() - removed - changed;
+        fmt::print("    expected added {} removed {} changed {} unchanged {}: {}\n", removed, removed,
+                   changed, site.total() - removed - changed, exact ? "exact" : "NOT exact");
+      }
+    }
+    mode->store(ServeMode::kFirst);
+  }
 
   void postgres(const SiteModel& site) {
     const std::string name = fmt::format("scan_bench_{}_{}", site.name(), ::getpid());
@@ -276,6 +336,13 @@ struct Bench {
     lines.push_back(scan);
     const auto stored = std::stoll(trim(psql(url, "SELECT count(*) FROM sitemap_urls", tmp).out));
     if (stored != site.total()) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");
+    if (o.rescan) {
+      fmt::print("\nre-scans, PostgreSQL through PgBouncer, {} site, {} URLs\n", site.name(), site.total());
+      rescans(site, url, scan, [&] {
+        return psql(url, "SELECT count(*), max(updated_at) FROM sitemap_urls", tmp).out;
+      });
+      psql(url, "DELETE FROM sitemap_urls WHERE url LIKE '%/new-in-rescan'", tmp);
+    }
 
     std::vector<Line> exports;
     if (o.exports) {
@@ -324,6 +391,13 @@ struct Bench {
     lines.push_back(scan);
     const auto stored = std::stoll(trim(sqlite3(file, {"SELECT count(*) FROM sitemap_urls"}, tmp).out));
     if (stored != site.total()) throw std::runtime_error("the scan stored " + std::to_string(stored) + " rows");
+    if (o.rescan) {
+      fmt::print("\nre-scans, SQLite, {} site, {} URLs\n", site.name(), site.total());
+      rescans(site, url, scan, [&] {
+        return sqlite3(file, {"SELECT count(*), max(updated_at) FROM sitemap_urls"}, tmp).out;
+      });
+      sqlite3(file, {"DELETE FROM sitemap_urls WHERE url LIKE '%/new-in-rescan'"}, tmp);
+    }
 
     std::vector<Line> exports;
     if (o.exports) {
@@ -364,6 +438,8 @@ struct Bench {
     origin = server.origin();
     const SiteModel site(shape, origin, o.files, o.urls_per_file);
     std::vector<std::string> gzipped;
+    auto first_bodies = std::make_shared<std::vector<std::string>>();
+    auto churned_bodies = std::make_shared<std::vector<std::string>>();
     std::size_t plain_bytes = 0, gz_bytes = 0;
     std::string index =
         "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
@@ -372,14 +448,34 @@ struct Bench {
       plain_bytes += body.size();
       gzipped.push_back(scrapersky::test_support::gzip(body));
       gz_bytes += gzipped.back().size();
-      FixtureResponse r;
-      r.body = gzipped.back();
-      r.headers = {{"Content-Type", "application/gzip"}};
-      server.route(site.child_path(f), r);
+      first_bodies->push_back(gzipped.back());
+      if (o.rescan) churned_bodies->push_back(scrapersky::test_support::gzip(site.churned_body(f)));
+      server.route(site.child_path(f), [f, first_bodies, churned_bodies, mode = mode](
+                                           const scrapersky::test_support::FixtureRequest& request) {
+        const ServeMode m = mode->load();
+        FixtureResponse r;
+        const bool churned = m == ServeMode::kChurn;
+        r.headers = {{"Content-Type", "application/gzip"},
+                     {"ETag", fmt::format("\"{}-{}\"", churned ? "v2" : "v1", f)}};
+        if (m == ServeMode::kAll304 && request.header("If-None-Match")) {
+          r.status = 304;
+          return r;
+        }
+        r.body = churned ? (*churned_bodies)[f] : (*first_bodies)[f];
+        return r;
+      });
       index += "<sitemap><loc>" + origin + site.child_path(f) + "</loc></sitemap>";
     }
     index += "</sitemapindex>";
-    server.route("/sitemap_index.xml", FixtureResponse::text(index, "application/xml"));
+    server.route("/sitemap_index.xml", [index, mode = mode](const scrapersky::test_support::FixtureRequest& request) {
+      FixtureResponse r = FixtureResponse::text(index, "application/xml");
+      r.headers.emplace_back("ETag", "\"index-v1\"");
+      if (mode->load() == ServeMode::kAll304 && request.header("If-None-Match")) {
+        r.status = 304;
+        r.body.clear();
+      }
+      return r;
+    });
     target = origin + "/sitemap_index.xml";
     fmt::print("\n##### {} site: {} files x {} URLs = {} URLs, {:.1f} MB XML, {:.1f} MB gzipped\n",
                site.name(), site.files(), site.urls_per_file(), site.total(), plain_bytes / 1e6,
@@ -423,6 +519,7 @@ int main(int argc, char** argv) try {
     else if (a == "--no-sqlite") o.sqlite = false;
     else if (a == "--no-export") o.exports = false;
     else if (a == "--keep") o.keep = true;
+    else if (a == "--rescan") o.rescan = true;
     else throw std::runtime_error("unknown argument " + a);
   }
   if (o.pg && (o.pg_url.empty() || o.pg_direct_url.empty())) {

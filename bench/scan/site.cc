@@ -144,4 +144,29 @@ std::string SiteModel::sitemap_body(int file) const {
   return body + "</urlset>\n";
 }
 
+std::string SiteModel::churned_body(int file) const {
+  std::string body =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+  const auto add = [&body](const SiteEntry& e, const std::string& loc_suffix,
+                           const std::string& lastmod) {
+    body += "<url><loc>" + e.loc_xml + loc_suffix + "</loc>";
+    if (!lastmod.empty()) body += "<lastmod>" + lastmod + "</lastmod>";
+    if (!e.changefreq.empty()) body += "<changefreq>" + e.changefreq + "</changefreq>";
+    if (e.priority) body += "<priority>" + e.priority_xml + "</priority>";
+    body += "</url>\n";
+  };
+  for (int i = 0; i < urls_per_file_; ++i) {
+    const SiteEntry e = entry(file, i);
+    if (i % 100 == 0) {
+      add(e, "/new-in-rescan", e.lastmod_xml);  // one removed, one added in its place
+    } else if (i % 100 == 1) {
+      add(e, "", "2031-01-01T00:00:00Z");
+    } else {
+      add(e, "", e.lastmod_xml);
+    }
+  }
+  return body + "</urlset>\n";
+}
+
 }  // namespace scrapersky::bench

@@ -32,6 +32,12 @@ class SiteModel {
 
   SiteEntry entry(int file, int index) const;
   std::string sitemap_body(int file) const;  // the whole <urlset> document
+  // The same file after churn (bench --rescan): every 100th entry (i % 100 == 0) gone, the
+  // next one (i % 100 == 1) with a new lastmod, and as many new entries as were removed.
+  std::string churned_body(int file) const;
+  // Per file: removed = added = entries with i % 100 == 0, changed = with i % 100 == 1.
+  std::int64_t churn_removed_per_file() const { return (urls_per_file_ + 99) / 100; }
+  std::int64_t churn_changed_per_file() const { return (urls_per_file_ + 98) / 100; }
   std::string child_path(int file) const;    // "/sitemap-07.xml.gz"
   const char* name() const { return shape_ == SiteShape::kSorted ? "sorted" : "web"; }
   int files() const { return files_; }

@@ -113,8 +113,11 @@ json build_components() {
   // Scans.
   s["ScanRequest"] = object(
       {{"base_url", str("https://example.com")},
-       {"max_pages", {{"type", "integer"}, {"minimum", 1}, {"default", 1000}, {"example", 1000}}}},
-      {"max_pages"}, "A domain, root URL or sitemap URL to scan");
+       {"max_pages", {{"type", "integer"}, {"minimum", 1}, {"default", 1000}, {"example", 1000}}},
+       {"full", {{"type", "boolean"}, {"default", false}, {"example", false},
+                 {"description", "Fetch and parse everything, without conditional requests "
+                                 "(docs/changes.md)"}}}},
+      {"max_pages", "full"}, "A domain, root URL or sitemap URL to scan");
   s["ScanAccepted"] =
       object({{"job_id", uuid()},
               {"status_url", str("/api/v3/sitemap/status/3f1c2a9e-6b2d-4c1e-9a57-0d2f6c1b8e41")},
@@ -137,7 +140,12 @@ json build_components() {
        {"result_data", schema_ref("ScanResult")},
        {"error", nullable_str()},
        {"job_metadata", {{"nullable", true}, {"description", "Always null (v3 compatibility)"}}},
-       {"metadata", object({{"sitemaps", array_of(schema_ref("JobSitemap"))}})},
+       {"metadata", object({{"sitemaps", array_of(schema_ref("JobSitemap"))},
+                            {"urls_added", integer(3)},
+                            {"urls_removed", integer(1)},
+                            {"urls_changed", integer(2)},
+                            {"urls_unchanged", integer(114)},
+                            {"sitemaps_not_modified", integer(1)}})},
        {"created_at", time()},
        {"updated_at", time()},
        {"started_at", nullable_time()},
@@ -151,6 +159,11 @@ json build_components() {
         {"sitemaps_done", integer(3)},
         {"sitemaps_failed", integer(0)},
         {"urls_stored", integer(120)},
+        {"urls_added", integer(3)},
+        {"urls_removed", integer(1)},
+        {"urls_changed", integer(2)},
+        {"urls_unchanged", integer(114)},
+        {"sitemaps_not_modified", integer(1)},
         {"errors", array_of(object({{"sitemap_url", str()}, {"error", str()}}))}}}};
   s["BatchCreateRequest"] = object(
       {{"domains",
@@ -242,6 +255,19 @@ json build_components() {
                            {"changefreq", nullable_str("daily")},
                            {"priority", {{"type", "number"}, {"nullable", true}, {"example", 0.5}}},
                            {"sitemap_url", str("https://example.com/sitemap.xml")}});
+  s["UrlChangeKind"] = {{"type", "string"},
+                        {"enum", json::array({"added", "removed", "changed"})},
+                        {"description", "A listed change (unchanged rows are counted, never listed)"}};
+  s["UrlChange"] = object({{"job_id", uuid()},
+                           {"domain", str("example.com")},
+                           {"sitemap_url", str("https://example.com/sitemap.xml")},
+                           {"url", str("https://example.com/a")},
+                           {"change", schema_ref("UrlChangeKind")},
+                           {"lastmod", nullable_time()},
+                           {"previous_lastmod", nullable_time()},
+                           {"detected_at", time()}},
+                          {}, "One URL a scan found added, removed or changed (docs/changes.md)");
+  s["UrlChangePage"] = page_of("UrlChange", "Change rows by detected_at, sitemap_url, url");
   s["DomainUrlPage"] = page_of("DomainUrl", "A page of a domain's URLs, by URL");
   s["DomainUrlExport"] = str("url,lastmod,changefreq,priority,sitemap_url\n");
   s["CurationUpdateDomains"] =

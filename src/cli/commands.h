@@ -19,12 +19,23 @@ struct ScanOptions {
   std::optional<int> concurrency;
   bool json = false;
   bool quiet = false;
+  bool full = false;  // no conditional request, no hash comparison (docs/changes.md)
 };
 
 struct ExportOptions {
   std::string format = "jsonl";
   std::optional<std::string> domain;
   std::optional<std::string> job_id;
+  bool include_removed = false;
+};
+
+// `changes`: one of job_id / domain (else a usage error); since only with domain.
+struct ChangesOptions {
+  std::optional<std::string> job_id;
+  std::optional<std::string> domain;
+  std::optional<std::string> since;   // ISO-8601
+  std::optional<std::string> change;  // added | removed | changed
+  std::string format = "jsonl";
 };
 
 struct ServeOptions {
@@ -40,6 +51,7 @@ struct WorkerOptions {
 
 int run_scan(const ScanOptions& options);
 int run_export(const ExportOptions& options);
+int run_changes(const ChangesOptions& options);
 int run_serve(const ServeOptions& options);
 int run_worker(const WorkerOptions& options);
 int run_migrate();

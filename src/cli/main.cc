@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   scan_cmd->add_flag("--json", scan.json, "print one JSON summary per job");
   scan_cmd->add_flag("--quiet", scan.quiet, "no progress line");
+  scan_cmd->add_flag("--full", scan.full,
+                     "fetch and parse every sitemap, ignoring stored validators and hashes");
 
   ExportOptions exp;
   auto* export_cmd = app.add_subcommand("export", "Write stored sitemap URLs to stdout");
@@ -30,6 +32,19 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"jsonl", "csv"}));
   export_cmd->add_option("--domain", exp.domain, "only this domain");
   export_cmd->add_option("--job", exp.job_id, "only URLs of this job");
+  export_cmd->add_flag("--include-removed", exp.include_removed,
+                       "also URLs a re-scan found removed from their sitemap");
+
+  ChangesOptions changes;
+  auto* changes_cmd =
+      app.add_subcommand("changes", "Write the URLs re-scans found added, removed or changed");
+  changes_cmd->add_option("--job", changes.job_id, "the changes of this job");
+  changes_cmd->add_option("--domain", changes.domain, "the changes of every job of this domain");
+  changes_cmd->add_option("--since", changes.since, "with --domain: detected at or after (ISO-8601)");
+  changes_cmd->add_option("--change", changes.change, "only added, removed or changed")
+      ->check(CLI::IsMember({"added", "removed", "changed"}));
+  changes_cmd->add_option("--format", changes.format, "jsonl or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
 
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "HTTP API (and background workers)");
@@ -59,6 +74,7 @@ int main(int argc, char** argv) {
 
   if (*scan_cmd) return run_command([&] { return run_scan(scan); });
   if (*export_cmd) return run_command([&] { return run_export(exp); });
+  if (*changes_cmd) return run_command([&] { return run_changes(changes); });
   if (*serve_cmd) return run_command([&] { return run_serve(serve); });
   if (*worker_cmd) return run_command([&] { return run_worker(worker); });
   if (*migrate_cmd) return run_command([&] { return run_migrate(); });

@@ -54,9 +54,12 @@ struct ProgressBoard {
 };
 
 void print_human_summary(const pipeline::ScanSummary& s) {
-  std::cout << fmt::format("{}: {} ({} sitemaps, {} failed, {} URLs stored) job {}\n", s.target,
-                           s.failed ? "failed" : "complete", s.sitemaps_found, s.sitemaps_failed,
-                           s.urls_stored, s.job_id);
+  std::cout << fmt::format(
+      "{}: {} ({} sitemaps, {} failed, {} not modified, {} URLs stored: {} added, {} removed, "
+      "{} changed, {} unchanged) job {}\n",
+      s.target, s.failed ? "failed" : "complete", s.sitemaps_found, s.sitemaps_failed,
+      s.sitemaps_not_modified, s.urls_stored, s.urls_added, s.urls_removed, s.urls_changed,
+      s.urls_unchanged, s.job_id);
   if (s.failed) std::cout << "  error: " << s.error << "\n";
   for (const auto& cap : s.caps_hit) std::cout << "  limit reached: " << cap << "\n";
   for (const auto& e : s.errors) std::cout << "  " << e.sitemap_url << ": " << e.error << "\n";
@@ -88,7 +91,10 @@ int run_scan(const ScanOptions& options) {
 
   std::vector<pipeline::ScanJob> jobs;
   for (const auto& target : targets) {
-    jobs.push_back(runner.create_job(target, options.max_urls));
+    pipeline::NewScan scan(target);
+    scan.max_urls = options.max_urls;
+    scan.full = options.full;
+    jobs.push_back(runner.create_job(scan));
   }
 
   ProgressBoard board;
@@ -264,6 +270,7 @@ int run_export(const ExportOptions& options) {
     }
   }
   filter.job_id = options.job_id;
+  filter.include_removed = options.include_removed;
   auto engine = db::Engine::create(settings);
   db::ensure_schema(*engine);
 

@@ -80,6 +80,22 @@ std::chrono::milliseconds parse_seconds(const Source& source, std::string_view n
   return std::chrono::milliseconds(static_cast<long long>(value * 1000.0));
 }
 
+double parse_number(const Source& source, std::string_view name, double fallback, double min,
+                    double max) {
+  const auto raw = source.get(name);
+  if (!raw) return fallback;
+  const std::string text = trim(*raw);
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(value == value)) {
+    throw Error(std::string(name), fmt::format("'{}' is not a number", text));
+  }
+  if (value < min || value > max) {
+    throw Error(std::string(name), fmt::format("{} is out of range ({} to {})", text, min, max));
+  }
+  return value;
+}
+
 bool parse_bool(const Source& source, std::string_view name, bool fallback) {
   const auto raw = source.get(name);
   if (!raw) return fallback;
@@ -276,6 +292,7 @@ Settings load_settings(const Source& source) {
   a.worker_poll_interval =
       parse_seconds(source, "WORKER_POLL_INTERVAL", a.worker_poll_interval, 0.01, 3600);
   a.worker_lease = std::chrono::seconds(parse_integer(source, "WORKER_LEASE_SECONDS", 60, 1, 86400));
+  a.rescan_interval_hours = parse_number(source, "RESCAN_INTERVAL_HOURS", 0, 0, 1'000'000);
 
   const auto log_format = source.get("LOG_FORMAT");
   if (!log_format || log_format->empty()) {

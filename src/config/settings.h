@@ -73,6 +73,9 @@ struct ApiSettings {
   std::chrono::milliseconds worker_poll_interval{2'000};
   // WORKER_LEASE_SECONDS: how long a worker's claim lasts without a heartbeat (docs/workers.md).
   std::chrono::seconds worker_lease{60};
+  // RESCAN_INTERVAL_HOURS: workers re-scan a domain whose last complete scan is older than this
+  // (fractions allowed; 0: off; a domain's own rescan_interval_hours overrides it).
+  double rescan_interval_hours = 0;
 };
 
 struct Settings {

@@ -9,6 +9,7 @@
 
 #include "db/unit.h"
 #include "store/batches.h"
+#include "store/jobs.h"
 #include "model/uuid.h"
 
 namespace scrapersky::jobs {
@@ -142,6 +143,10 @@ bool WorkerPool::run_scan_job() {
   const auto job = claim<store::ClaimedJob>([&](db::Transaction& tx) {
     store::fail_abandoned_jobs(tx);
     auto claimed = store::claim_scan_job(tx, terms_);
+    // Nothing queued: a domain due for its scheduled re-scan becomes this worker's job.
+    if (!claimed && store::enqueue_due_rescan(tx, settings_.api.rescan_interval_hours)) {
+      claimed = store::claim_scan_job(tx, terms_);
+    }
     if (claimed && claimed->batch_id) store::refresh_batch(tx, *claimed->batch_id);
     return claimed;
   });
@@ -151,7 +156,7 @@ bool WorkerPool::run_scan_job() {
   {
     const auto held = keeper_->hold(job->claim);
     summary = scans_->run({job->claim, job->job_id, pipeline::ScanTarget::parse(job->target),
-                           job->max_pages});
+                           job->max_pages, job->full});
   }
   count_end(summary.handed_back, summary.claim_lost);
   if (job->batch_id) {

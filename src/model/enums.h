@@ -86,6 +86,11 @@ enum class Changefreq { kAlways, kHourly, kDaily, kWeekly, kMonthly, kYearly, kN
 SCRAPERSKY_ENUM_NAMES(Changefreq, "changefreq", "always", "hourly", "daily", "weekly", "monthly",
                       "yearly", "never");
 
+// What a job found for one (sitemap file, URL) against the file's rows before it
+// (docs/changes.md). `unchanged` is counted, never stored as a row.
+enum class UrlChange { kAdded, kRemoved, kChanged };
+SCRAPERSKY_ENUM_NAMES(UrlChange, "url_change", "added", "removed", "changed");
+
 #undef SCRAPERSKY_ENUM_NAMES
 
 template <typename E>

@@ -9,7 +9,11 @@
 #include <unordered_set>
 #include <utility>
 
+#include <cstdio>
+
 #include <fmt/format.h>
+
+#include "pipeline/content_hash.h"
 
 #include "sitemap/discovery.h"
 #include "sitemap/html_links.h"
@@ -53,11 +57,13 @@ class SmallBodyFetch : public fetch::BodyConsumer {
 
 // Shared by the crawl and every consumer it submitted: consumers may outlive run() briefly.
 struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
-  State(fetch::Client& c, CrawlSink& s, CrawlLimits l) : client(c), sink(s), limits(l) {}
+  State(fetch::Client& c, CrawlSink& s, CrawlLimits l, const RescanBasis* b)
+      : client(c), sink(s), limits(l), basis(b) {}
 
   fetch::Client& client;
   CrawlSink& sink;
   const CrawlLimits limits;
+  const RescanBasis* basis;
 
   std::mutex mutex;
   std::condition_variable idle;
@@ -97,12 +103,15 @@ struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
 
   class SitemapFetch;
 
-  void submit(const std::string& url, std::shared_ptr<fetch::BodyConsumer> consumer) {
+  void submit(fetch::Request request, std::shared_ptr<fetch::BodyConsumer> consumer) {
     {
       std::lock_guard lock(mutex);
       ++pending;
     }
-    client.submit(fetch::Request{url, {}, {}}, std::move(consumer));
+    client.submit(std::move(request), std::move(consumer));
+  }
+  void submit(const std::string& url, std::shared_ptr<fetch::BodyConsumer> consumer) {
+    submit(fetch::Request{url, {}, {}}, std::move(consumer));
   }
 
   void finish_request() {
@@ -179,11 +188,20 @@ struct Crawl::State : std::enable_shared_from_this<Crawl::State> {
 
 class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
  public:
-  SitemapFetch(std::shared_ptr<State> state, SitemapRef ref, bool gated_top)
+  // `prior`: the stored sitemap this request is conditional on (validators sent, body hashed
+  // and compared), or null.
+  SitemapFetch(std::shared_ptr<State> state, SitemapRef ref, bool gated_top,
+               const PriorSitemap* prior)
       : state_(std::move(state)),
         ref_(std::move(ref)),
         gated_top_(gated_top),
+        prior_(prior),
+        sent_validators_(prior != nullptr &&
+                         (!prior->etag.empty() || !prior->last_modified.empty())),
         chain_{ref_.requested_url} {}
+  ~SitemapFetch() override {
+    if (spool_ != nullptr) std::fclose(spool_);
+  }
 
   // Each URL is requested once per job, redirect targets included (spec "Limits and loops").
   bool follow_redirect(const std::string& url) override {
@@ -210,12 +228,21 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
     duplicate_ = !state_->claim(ref_.url);
     claimed_ = !duplicate_;
     settle();
-    if (!duplicate_) make_parser();
+    if (!duplicate_) start_body();
   }
 
   bool on_data(std::span<const char> chunk) override {
     if (duplicate_ || state_->stopping) return false;
-    if (!parser_) make_parser();
+    if (!parser_ && !verifier_) start_body();
+    if (verifier_) {
+      // Hashed now, parsed only if the hash differs: the raw bytes wait in a spool file.
+      if (spool_ == nullptr ||
+          std::fwrite(chunk.data(), 1, chunk.size(), spool_) != chunk.size()) {
+        spool_failed_ = true;
+        return false;
+      }
+      return verifier_->feed(chunk) && !state_->stopping;
+    }
     const bool more = parser_->feed(chunk);
     return more && !stop_for_cap_ && !state_->stopping;
   }
@@ -230,7 +257,8 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
       ref_.url = result.final_url;
     }
     settle();
-    const bool failed_probe = is_probe() && !parser_;
+    const bool answered_not_modified = result.not_modified() && sent_validators_;
+    const bool failed_probe = is_probe() && !parser_ && !verifier_ && !answered_not_modified;
     if (!duplicate_ && !claimed_ && !failed_probe) {
       duplicate_ = !state_->claim(ref_.url);
       claimed_ = !duplicate_;
@@ -262,12 +290,67 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
     }
   }
 
-  void make_parser() {
+  sitemap::ParseLimits parse_limits() const {
     sitemap::ParseLimits limits;
     limits.max_decompressed_bytes = state_->limits.max_sitemap_bytes;
+    return limits;
+  }
+
+  // The body of a 2xx: parsed as it streams, or (a stored hash to compare with) hashed and
+  // spooled, and parsed from the spool only if it changed.
+  void start_body() {
+    if (prior_ != nullptr && !prior_->content_sha256.empty()) {
+      verifier_.emplace(parse_limits(), nullptr, nullptr);
+      verifier_->observe_document([this](std::span<const char> bytes) { hash_.update(bytes); });
+      spool_ = std::tmpfile();
+      return;
+    }
+    make_parser();
+    parser_->observe_document([this](std::span<const char> bytes) { hash_.update(bytes); });
+  }
+
+  void make_parser() {
     parser_.emplace(
-        limits, [this](const sitemap::Entry& entry) { on_url(entry); },
+        parse_limits(), [this](const sitemap::Entry& entry) { on_url(entry); },
         [this](const sitemap::Entry& entry) { on_child(entry); });
+  }
+
+  // The spooled body, through the real parser, as it would have streamed.
+  void replay_spool() {
+    make_parser();
+    if (spool_ == nullptr || std::fseek(spool_, 0, SEEK_SET) != 0) return;
+    std::vector<char> buffer(64 * 1024);
+    for (;;) {
+      const std::size_t got = std::fread(buffer.data(), 1, buffer.size(), spool_);
+      if (got == 0) break;
+      if (!parser_->feed(std::span<const char>(buffer.data(), got)) || stop_for_cap_ ||
+          state_->stopping) {
+        break;
+      }
+    }
+  }
+
+  // Nothing of this sitemap is parsed or stored: its type and counts are the stored ones,
+  // and an index's children are the files stored under it, each requested in turn.
+  void finish_not_modified(const fetch::Result& result) {
+    SitemapOutcome out;
+    out.not_modified = true;
+    out.http_status = result.status;
+    out.etag = result.etag;
+    out.last_modified = result.last_modified;
+    out.content_sha256 = hash_hex_;
+    out.type = prior_->type;
+    out.url_count = prior_->url_count;
+    announce();
+    out.ref = ref_;
+    if (prior_->type == model::SitemapType::kIndex) {
+      for (const auto& child : prior_->children) {
+        state_->schedule_sitemap(child, DiscoveryMethod::kSitemapIndex, ref_.depth + 1, ref_.id,
+                                 false);
+      }
+    }
+    state_->sink.on_sitemap_done(out);
+    state_->record_outcome(out);
   }
 
   void announce() {
@@ -301,9 +384,26 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
   }
 
   void finish(const fetch::Result& result) {
+    if (result.not_modified() && sent_validators_) {
+      finish_not_modified(result);
+      return;
+    }
     SitemapOutcome out;
     sitemap::ParseResult parsed;
     const bool fetched = result.ok() || (result.status >= 200 && result.status < 300);
+    const bool complete_body =
+        result.error == fetch::ErrorKind::kNone && !result.truncated && !result.stopped;
+    if (verifier_) {
+      const auto verified = verifier_->finish(complete_body && !spool_failed_);
+      const bool whole = fetched && complete_body && !spool_failed_ &&
+                         verified.error == sitemap::FileError::kNone && !verified.truncated;
+      if (whole) hash_hex_ = hash_.hex();
+      if (whole && hash_hex_ == prior_->content_sha256 && prior_->type) {
+        finish_not_modified(result);
+        return;
+      }
+      if (fetched && !spool_failed_) replay_spool();
+    }
     if (parser_) {
       const bool complete = result.error == fetch::ErrorKind::kNone && !result.truncated &&
                             !result.stopped;
@@ -319,6 +419,11 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
     out.http_status = result.status;
     out.etag = result.etag;
     out.last_modified = result.last_modified;
+    if (parser_ && !verifier_ && fetched && complete_body && !parsed.truncated &&
+        parsed.error == sitemap::FileError::kNone) {
+      hash_hex_ = hash_.hex();
+    }
+    out.content_sha256 = hash_hex_;
     if (parser_) {
       out.type = is_sitemap ? parsed.type : std::nullopt;
       out.invalid_locs = parsed.invalid_locs;
@@ -335,6 +440,10 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
     } else if (result.error != fetch::ErrorKind::kNone && !(result.stopped && stop_for_cap_)) {
       out.error = result.error_message.empty() ? std::string(fetch::to_string(result.error))
                                                : result.error_message;
+    } else if (result.not_modified()) {
+      out.error = "HTTP 304 Not Modified to a request that carried no validator";
+    } else if (spool_failed_) {
+      out.error = "could not spool the body to compare it with the stored hash";
     } else if (!fetched) {
       out.error = fmt::format("HTTP {}", result.status);
     } else if (parser_ && !is_sitemap) {
@@ -352,6 +461,13 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
   std::shared_ptr<State> state_;
   SitemapRef ref_;
   bool gated_top_;
+  const PriorSitemap* prior_;     // owned by the crawl's RescanBasis
+  const bool sent_validators_;
+  ContentHash hash_;              // of the decompressed body, as it streams
+  std::string hash_hex_;          // set once the body was read whole
+  std::optional<sitemap::SitemapParser> verifier_;  // hashes only: entries are dropped
+  std::FILE* spool_ = nullptr;    // the raw body while the verifier reads it
+  bool spool_failed_ = false;
   bool settled_ = false;
   bool duplicate_ = false;
   bool claimed_ = false;
@@ -372,10 +488,13 @@ void Crawl::State::record_outcome(const SitemapOutcome& outcome) {
     ++report.sitemaps_failed;
     report.errors.push_back({outcome.ref.url, outcome.error});
   }
+  if (outcome.not_modified) ++report.sitemaps_not_modified;
   if (outcome.ref.method == DiscoveryMethod::kManual && target.kind ==
                                                             sitemap::Target::Kind::kSitemapUrl) {
     // A direct sitemap target that cannot be fetched or is not a sitemap fails the job.
-    if (!outcome.type || (outcome.http_status < 200 || outcome.http_status >= 300)) {
+    const bool answered = outcome.not_modified ||
+                          (outcome.http_status >= 200 && outcome.http_status < 300);
+    if (!outcome.type || !answered) {
       report.failed = true;
       report.error = outcome.error.empty() ? "not a sitemap" : outcome.error;
     }
@@ -406,7 +525,15 @@ void Crawl::State::schedule_sitemap(const std::string& url, DiscoveryMethod meth
   ref.method = method;
   ref.depth = depth;
   ref.parent_id = parent;
-  submit(url, std::make_shared<SitemapFetch>(shared_from_this(), std::move(ref), gated_top));
+  const PriorSitemap* prior = basis != nullptr ? basis->conditional_on(url) : nullptr;
+  fetch::Request request{url, {}, {}};
+  if (prior != nullptr) {
+    // Sent back exactly as received (weak ETags and unparsable dates included).
+    request.if_none_match = prior->etag;
+    request.if_modified_since = prior->last_modified;
+  }
+  submit(std::move(request),
+         std::make_shared<SitemapFetch>(shared_from_this(), std::move(ref), gated_top, prior));
 }
 
 void Crawl::State::start_discovery() {
@@ -444,6 +571,10 @@ void Crawl::State::on_robots(const fetch::Result& result, const std::string& bod
   if (result.ok()) listed = sitemap::sitemap_urls_from_robots(body, origin + "/robots.txt");
   {
     std::lock_guard lock(mutex);
+    report.robots_answered =
+        result.error == fetch::ErrorKind::kNone || result.error == fetch::ErrorKind::kHttpStatus
+            ? (result.ok() || (result.status >= 400 && result.status < 500 && result.status != 429))
+            : false;
     unclaimed_tops = 1;  // held until every listed top is scheduled
     next_step = [this] { start_probes(); };
   }
@@ -481,8 +612,9 @@ void Crawl::State::start_home_page() {
                    }));
 }
 
-Crawl::Crawl(fetch::Client& client, CrawlSink& sink, CrawlLimits limits)
-    : state_(std::make_shared<State>(client, sink, limits)) {}
+Crawl::Crawl(fetch::Client& client, CrawlSink& sink, CrawlLimits limits,
+             const RescanBasis* basis)
+    : state_(std::make_shared<State>(client, sink, limits, basis)) {}
 
 Crawl::~Crawl() { stop(); }
 

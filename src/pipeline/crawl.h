@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fetch/client.h"
@@ -38,7 +39,33 @@ struct SitemapOutcome {
   long http_status = 0;
   std::string error;               // empty when the file was read whole and well-formed
   bool has_lastmod = false, has_priority = false, has_changefreq = false;
-  std::string etag, last_modified;
+  std::string etag, last_modified;  // response headers, verbatim
+  std::string content_sha256;       // of the decompressed body, when it was read whole
+  // Answered 304 to the stored validators, or the body had the stored hash: nothing of it was
+  // handed to the sink, and type and url_count are the stored ones (docs/changes.md).
+  bool not_modified = false;
+};
+
+// A sitemap of the domain as the last scans left it: what a re-scan asks and compares with.
+struct PriorSitemap {
+  std::optional<model::SitemapType> type;
+  std::int64_t url_count = 0;
+  std::string etag, last_modified, content_sha256;  // empty: none stored
+  bool removed = false;                  // no longer listed: fetched as new when listed again
+  std::vector<std::string> children;     // URLs of the files stored under it (an index)
+};
+
+// What a crawl knows before it starts (docs/changes.md, section 1). `full`: no conditional
+// request and no hash comparison; everything is fetched and parsed as on a first scan.
+struct RescanBasis {
+  std::unordered_map<std::string, PriorSitemap> by_url;
+  bool full = false;
+  // The stored sitemap a request of `url` is conditional on, or null.
+  const PriorSitemap* conditional_on(const std::string& url) const {
+    if (full) return nullptr;
+    const auto it = by_url.find(url);
+    return it == by_url.end() || it->second.removed ? nullptr : &it->second;
+  }
 };
 
 // Receives the crawl's findings. Called from the fetch client's loop thread, one call at a
@@ -74,6 +101,10 @@ struct CrawlReport {
   std::string origin;           // the origin discovery settled on (after the http fallback)
   int sitemaps_found = 0;       // sitemap rows (fetched or failed)
   int sitemaps_failed = 0;
+  int sitemaps_not_modified = 0;
+  // robots.txt answered for good (2xx, or a 4xx other than 429): what it lists, or that it
+  // lists nothing, is the site's word, so a top sitemap it no longer lists is gone.
+  bool robots_answered = false;
   std::int64_t urls = 0;        // entries handed to the sink
   std::vector<std::string> caps_hit;  // "max_urls", "max_sitemaps", "max_depth"
   std::vector<SitemapError> errors;
@@ -81,7 +112,9 @@ struct CrawlReport {
 
 class Crawl {
  public:
-  Crawl(fetch::Client& client, CrawlSink& sink, CrawlLimits limits);
+  // `basis` (optional) must outlive the crawl; without it every sitemap is fetched as new.
+  Crawl(fetch::Client& client, CrawlSink& sink, CrawlLimits limits,
+        const RescanBasis* basis = nullptr);
   ~Crawl();
   Crawl(const Crawl&) = delete;
   Crawl& operator=(const Crawl&) = delete;

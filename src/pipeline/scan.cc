@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unordered_map>
+
 #include "pipeline/url_storage.h"
 #include "sitemap/domain.h"
 #include "sitemap/errors.h"
@@ -9,8 +11,35 @@
 #include "store/domains.h"
 #include "store/jobs.h"
 #include "store/queue.h"
+#include "store/sitemap_files.h"
 
 namespace scrapersky::pipeline {
+namespace {
+
+// The domain's stored sitemaps keyed by URL, each index with the files stored under it.
+RescanBasis rescan_basis(const std::vector<store::StoredSitemap>& stored, bool full) {
+  RescanBasis basis;
+  basis.full = full;
+  std::unordered_map<std::string, const store::StoredSitemap*> by_id;
+  for (const auto& s : stored) {
+    by_id.emplace(s.id, &s);
+    PriorSitemap& prior = basis.by_url[s.url];
+    prior.type = s.type;
+    prior.url_count = s.url_count;
+    prior.etag = s.validators.etag;
+    prior.last_modified = s.validators.last_modified;
+    prior.content_sha256 = s.validators.content_sha256;
+    prior.removed = s.removed;
+  }
+  for (const auto& s : stored) {
+    if (!s.parent_id || s.removed) continue;
+    const auto parent = by_id.find(*s.parent_id);
+    if (parent != by_id.end()) basis.by_url[parent->second->url].children.push_back(s.url);
+  }
+  return basis;
+}
+
+}  // namespace
 
 nlohmann::ordered_json ScanSummary::to_json() const {
   nlohmann::ordered_json errors_json = nlohmann::ordered_json::array();
@@ -21,6 +50,11 @@ nlohmann::ordered_json ScanSummary::to_json() const {
                         {"sitemaps_found", sitemaps_found},
                         {"sitemaps_failed", sitemaps_failed},
                         {"urls_stored", urls_stored},
+                        {"urls_added", urls_added},
+                        {"urls_removed", urls_removed},
+                        {"urls_changed", urls_changed},
+                        {"urls_unchanged", urls_unchanged},
+                        {"sitemaps_not_modified", sitemaps_not_modified},
                         {"errors", errors_json}};
   if (!domain.empty()) out["domain"] = domain;
   if (!caps_hit.empty()) out["caps_hit"] = caps_hit;
@@ -56,15 +90,15 @@ ScanRunner::~ScanRunner() {
   held_.clear();  // before the keeper goes
 }
 
-ScanJob ScanRunner::create_job(const ScanTarget& target, std::optional<std::int64_t> max_urls,
-                               const std::optional<std::string>& batch_id) {
-  ScanJob job{{}, {}, target, max_urls};
+ScanJob ScanRunner::create_job(const NewScan& scan) {
+  ScanJob job{{}, {}, scan.target, scan.max_urls, scan.full};
   job.claim = db::write_unit(engine_, [&](db::Transaction& tx) {
     store::fail_abandoned_jobs(tx);
     store::NewJob row;
-    row.target = target.text;
-    row.max_pages = max_urls;
-    row.batch_id = batch_id;
+    row.target = scan.target.text;
+    row.max_pages = scan.max_urls;
+    row.batch_id = scan.batch_id;
+    row.full_scan = scan.full;
     job.job_id = store::create_job(tx, row);
     return store::hold_job(tx, job.job_id, holder_);
   });
@@ -112,6 +146,7 @@ void ScanRunner::record_end(const ScanJob& job, ScanSummary& summary, const std:
       job, summary, "recording the end of job",
       [&](db::Transaction& tx) {
         if (!domain_id.empty()) store::update_domain_scan_totals(tx, domain_id);
+        if (!domain_id.empty() && !summary.failed) store::mark_domain_scan_complete(tx, domain_id);
         store::finish_job(tx, job.claim,
                           summary.failed ? model::JobStatus::kFailed : model::JobStatus::kComplete,
                           summary.to_json().dump(),
@@ -157,9 +192,12 @@ ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,
       limits.max_sitemap_bytes = settings_.fetch.max_sitemap_bytes;
       limits.max_urls = job.max_urls.value_or(0);
 
+      const RescanBasis basis = units.write("reading the stored sitemaps", [&](db::Transaction& tx) {
+        return rescan_basis(store::list_domain_sitemaps(tx, domain_id), job.full);
+      });
       UrlStorage storage(job.job_id, domain_id, progress);
       CrawlWriter<store::UrlRow> writer(storage, units_for(job), tuning_.writer);
-      Crawl crawl(client_, writer, limits);
+      Crawl crawl(client_, writer, limits, &basis);
       writer.stop_on_failure(crawl);
       {
         std::lock_guard lock(crawls_mutex_);
@@ -172,12 +210,23 @@ ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,
         std::erase(crawls_, &crawl);
       }
       write_failure = writer.close();
+      const bool stopped_short = report.failed || report.interrupted || !report.caps_hit.empty();
+      if (!write_failure && !stopped_short) {
+        auto removal_units = units_for(job);
+        storage.complete_uncut_crawl(removal_units, report.robots_answered);
+      }
+      const auto& changes = storage.changes();
 
       summary.sitemaps_found = report.sitemaps_found;
       summary.sitemaps_failed = report.sitemaps_failed;
+      summary.sitemaps_not_modified = report.sitemaps_not_modified;
       summary.errors = report.errors;
       summary.caps_hit = report.caps_hit;
-      summary.urls_stored = writer.counts().rows_stored;
+      summary.urls_added = changes.added;
+      summary.urls_removed = changes.removed;
+      summary.urls_changed = changes.changed;
+      summary.urls_unchanged = changes.unchanged;
+      summary.urls_stored = changes.added + changes.changed + changes.unchanged;
       summary.interrupted = report.interrupted;
       summary.unreachable = report.unreachable;
       summary.failed = report.failed;

@@ -38,6 +38,10 @@ struct ScanSummary {
   int sitemaps_found = 0;
   int sitemaps_failed = 0;
   std::int64_t urls_stored = 0;
+  // Sitemaps answered 304 or whose body had the stored hash (docs/changes.md).
+  int sitemaps_not_modified = 0;
+  // The job's change set (docs/changes.md): urls_stored = added + changed + unchanged.
+  std::int64_t urls_added = 0, urls_removed = 0, urls_changed = 0, urls_unchanged = 0;
   std::vector<SitemapError> errors;
   std::vector<std::string> caps_hit;
   bool interrupted = false;
@@ -90,6 +94,16 @@ struct ScanJob {
   std::string job_id;
   ScanTarget target;
   std::optional<std::int64_t> max_urls;
+  bool full = false;  // no conditional request, no hash comparison (docs/changes.md)
+};
+
+// What ScanRunner::create_job inserts.
+struct NewScan {
+  explicit NewScan(ScanTarget t) : target(std::move(t)) {}
+  ScanTarget target;
+  std::optional<std::int64_t> max_urls;
+  std::optional<std::string> batch_id;
+  bool full = false;
 };
 
 // Work that must commit or roll back together with the job's outcome (a worker closing the
@@ -108,8 +122,7 @@ class ScanRunner {
   // The claim (WORKER_LEASE_SECONDS) is renewed by this runner's ClaimKeeper until run() of
   // that job ends; a process that dies without ending its jobs leaves them to be failed as
   // abandoned (store::fail_abandoned_jobs), which this also runs first.
-  ScanJob create_job(const ScanTarget& target, std::optional<std::int64_t> max_urls,
-                     const std::optional<std::string>& batch_id = std::nullopt);
+  ScanJob create_job(const NewScan& scan);
 
   // Runs the job to its end (complete or failed) and returns what it did. The caller holds
   // job.claim (a worker's ClaimKeeper, or create_job()). Never throws for a failure of the

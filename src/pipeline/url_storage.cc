@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/clock.h"
 #include "store/jobs.h"
 #include "store/sitemap_files.h"
 
@@ -33,7 +34,20 @@ void sort_by_key(store::UrlBatch& batch) {
   std::sort(batch.rows.begin(), batch.rows.end(), in_key_order);
 }
 
+// Rows of the removal walk per unit of work.
+constexpr std::int64_t kRemovalPageRows = 10'000;
+
+std::uint64_t url_key(std::string_view url) { return std::hash<std::string_view>{}(url); }
+
 }  // namespace
+
+UrlStorage::UrlStorage(std::string job_id, std::string domain_id, ScanProgress* progress)
+    : job_id_(std::move(job_id)),
+      domain_id_(std::move(domain_id)),
+      progress_(progress),
+      detected_at_(store::utc_now()) {}
+
+store::ChangeStamp UrlStorage::stamp() const { return {job_id_, domain_id_, detected_at_}; }
 
 store::UrlRow UrlStorage::row_of(const sitemap::Entry& entry) {
   store::UrlRow row;
@@ -74,6 +88,7 @@ std::string UrlStorage::store_sitemap(StoreUnits& units, const SitemapRef& ref,
     return store::upsert_scanned_sitemap(tx, sitemap);
   });
   if (key.created) created_files_.insert(key.id);
+  file_urls_[key.id] = ref.url;
   return key.id;
 }
 
@@ -91,18 +106,31 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
   }
   std::vector<FiledRow<store::UrlRow>>().swap(rows);
   sort_by_key(fresh);
+  for (const auto& row : known.rows) {
+    listed_[known.file_ids[row.file]].insert(url_key(row.url));
+  }
+  const auto file_url = [this](const std::string& id) {
+    const auto it = file_urls_.find(id);
+    return it == file_urls_.end() ? std::string() : it->second;
+  };
   bool merge_fresh = false;
   for (;;) {
     try {
-      units.write("storing a batch of URLs", [&](db::Transaction& tx) {
+      const auto found = units.write("storing a batch of URLs", [&](db::Transaction& tx) {
         tx.defer_durability();  // batches are idempotent; the job's final commit is durable
+        store::ChangeCounts counts;
         if (merge_fresh) {
-          store::merge_urls(tx, fresh);
+          counts += store::merge_listed_urls(tx, fresh, file_url, stamp());
         } else {
+          // A file's first scan stays a pure COPY: its URLs are counted as added, and get no
+          // change rows (docs/changes.md, "First scans").
           store::insert_new_urls(tx, fresh);
+          counts.added += static_cast<std::int64_t>(fresh.rows.size());
         }
-        store::merge_urls(tx, known);
+        counts += store::merge_listed_urls(tx, known, file_url, stamp());
+        return counts;
       });
+      changes_ += found;
       break;
     } catch (const db::IntegrityError& e) {
       // Another scan of the same site stored some of these rows first: merge instead.
@@ -117,10 +145,69 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
 
 void UrlStorage::store_outcome(StoreUnits& units, const std::string& file_id,
                                const SitemapOutcome& outcome) {
-  const auto row = to_file_outcome(outcome);
+  const bool parsed_whole = !outcome.not_modified && outcome.error.empty() && !outcome.truncated &&
+                            outcome.type && *outcome.type != model::SitemapType::kIndex;
+  if (outcome.not_modified && outcome.type != model::SitemapType::kIndex) {
+    changes_.unchanged += outcome.url_count;
+  }
+  if (parsed_whole && created_files_.count(file_id) == 0) {
+    // The stored URLs this file no longer lists. A failed or cut file removes nothing.
+    const auto listed = listed_.find(file_id);
+    static const std::unordered_set<std::uint64_t> kNone;
+    const auto& keys = listed == listed_.end() ? kNone : listed->second;
+    remove_unlisted(units, file_id, outcome.ref.url,
+                    [&keys](std::string_view url) { return keys.count(url_key(url)) != 0; });
+  }
+  listed_.erase(file_id);
+  auto row = to_file_outcome(outcome);
+  row.job_id = job_id_;
+  row.not_modified = outcome.not_modified;
+  row.validators = store::ContentValidators{outcome.etag, outcome.last_modified,
+                                            outcome.content_sha256};
+  if (outcome.type == model::SitemapType::kIndex && !outcome.not_modified) {
+    if (outcome.error.empty() && !outcome.truncated) index_validators_[file_id] = *row.validators;
+    row.validators = store::ContentValidators{};
+  }
   units.write("recording a sitemap outcome", [&](db::Transaction& tx) {
     store::record_sitemap_outcome(tx, file_id, row);
   });
+}
+
+void UrlStorage::remove_unlisted(StoreUnits& units, const std::string& file_id,
+                                 const std::string& url,
+                                 const std::function<bool(std::string_view)>& listed) {
+  std::string after;
+  for (;;) {
+    const auto page = units.write("removing URLs no longer listed", [&](db::Transaction& tx) {
+      return store::remove_unlisted_urls(tx, file_id, url, after, kRemovalPageRows, listed,
+                                         stamp());
+    });
+    changes_ += page.counts;
+    if (!page.last_url) break;
+    after = *page.last_url;
+  }
+}
+
+void UrlStorage::complete_uncut_crawl(StoreUnits& units, bool discovery_completed) {
+  units.write("recording the validators of the indexes", [&](db::Transaction& tx) {
+    for (const auto& [id, validators] : index_validators_) {
+      store::store_index_validators(tx, id, validators);
+    }
+  });
+  remove_dropped_sitemaps(units, discovery_completed);
+}
+
+void UrlStorage::remove_dropped_sitemaps(StoreUnits& units, bool discovery_completed) {
+  // Each round also takes the children of the sitemaps the round before removed.
+  for (;;) {
+    const auto dropped = units.write("removing sitemaps no longer listed", [&](db::Transaction& tx) {
+      return store::remove_dropped_sitemaps(tx, stamp(), discovery_completed);
+    });
+    if (dropped.empty()) break;
+    for (const auto& file : dropped) {
+      remove_unlisted(units, file.id, file.url, [](std::string_view) { return false; });
+    }
+  }
 }
 
 void UrlStorage::after_write(StoreUnits& units, const WriterCounts& counts, bool final) {
@@ -139,7 +226,11 @@ void UrlStorage::after_write(StoreUnits& units, const WriterCounts& counts, bool
   const nlohmann::json data = {{"sitemaps_found", counts.sitemaps_found},
                                {"sitemaps_done", counts.sitemaps_done},
                                {"sitemaps_failed", counts.sitemaps_failed},
-                               {"urls_stored", counts.rows_stored}};
+                               {"urls_stored", counts.rows_stored},
+                               {"urls_added", changes_.added},
+                               {"urls_removed", changes_.removed},
+                               {"urls_changed", changes_.changed},
+                               {"urls_unchanged", changes_.unchanged}};
   units.write("updating job progress", [&](db::Transaction& tx) {
     store::update_job_progress(tx, job_id_, fraction, data.dump());
   });

@@ -534,6 +534,7 @@ struct SitemapParser::Impl {
   std::unique_ptr<TextReader> text;
   bool stopped = false;
   bool finished = false;
+  OnDocumentBytes observer;
 
   void stop_with(FileError error, std::string message) {
     record_error(result, error, std::move(message));
@@ -547,6 +548,7 @@ struct SitemapParser::Impl {
     const bool over = static_cast<std::int64_t>(data.size()) > room;
     if (over) data = data.first(static_cast<std::size_t>(std::max<std::int64_t>(room, 0)));
     result.decompressed_bytes += static_cast<std::int64_t>(data.size());
+    if (!data.empty() && observer) observer(data);
     if (!data.empty()) parse_document(data);
     if (over && !stopped) {
       result.truncated = true;
@@ -753,6 +755,10 @@ SitemapParser& SitemapParser::operator=(SitemapParser&&) noexcept = default;
 bool SitemapParser::feed(std::span<const char> bytes) { return impl_->feed(bytes); }
 ParseResult SitemapParser::finish(bool complete) { return impl_->finish(complete); }
 DocumentKind SitemapParser::kind() const { return impl_->result.kind; }
+
+void SitemapParser::observe_document(OnDocumentBytes observer) {
+  impl_->observer = std::move(observer);
+}
 
 ParseResult parse_sitemap(std::string_view body, const SitemapParser::OnEntry& on_url,
                           const SitemapParser::OnEntry& on_child_sitemap, ParseLimits limits) {

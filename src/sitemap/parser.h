@@ -96,6 +96,11 @@ class SitemapParser {
   // Known after the first significant bytes; kNotSitemap for HTML and the like.
   DocumentKind kind() const;
 
+  // Sees every byte of the document (after gunzip, within the decompressed cap) as it is
+  // parsed: a re-scan hashes the body this way, with no second pass over it.
+  using OnDocumentBytes = std::function<void(std::span<const char>)>;
+  void observe_document(OnDocumentBytes observer);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

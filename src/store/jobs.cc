@@ -22,12 +22,48 @@ std::string create_job(db::Transaction& tx, const NewJob& job) {
   data["max_pages"] = job.max_pages ? nlohmann::json(*job.max_pages) : nlohmann::json();
   tx.exec(
       "INSERT INTO jobs (id, job_id, job_type, status, target, max_pages, batch_id, domain_id, "
-      "created_by, progress, result_data, created_at, updated_at) "
-      "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, $7, 0, $8, $9, $9)",
+      "created_by, progress, result_data, created_at, updated_at, full_scan, scheduled) "
+      "VALUES ($1, $2, 'sitemap', 'pending', $3, $4, $5, $6, $7, 0, $8, $9, $9, $10, $11)",
       {model::new_uuid_v4(), job_id, job.target,
        job.max_pages ? db::Value(*job.max_pages) : db::Value(nullptr), optional_text(job.batch_id),
-       optional_text(job.domain_id), optional_text(job.created_by), data.dump(), now});
+       optional_text(job.domain_id), optional_text(job.created_by), data.dump(), now,
+       job.full_scan, job.scheduled});
   return job_id;
+}
+
+std::optional<std::string> enqueue_due_rescan(db::Transaction& tx, double global_interval_hours) {
+  const std::string now = utc_now();
+  const bool pg = tx.dialect() == db::Dialect::kPostgres;
+  const std::string due =
+      pg ? "d.last_complete_scan_at + COALESCE(d.rescan_interval_hours, $1) * interval '1 hour' <= $2"
+         : "strftime('%Y-%m-%dT%H:%M:%SZ', d.last_complete_scan_at, '+' || "
+           "CAST(COALESCE(d.rescan_interval_hours, $1) * 3600 AS INTEGER) || ' seconds') <= $2";
+  const auto claimed = tx.exec(
+      "UPDATE domains SET rescan_enqueued_at = $2 WHERE id = (SELECT d.id FROM domains d "
+      "WHERE d.last_complete_scan_at IS NOT NULL AND COALESCE(d.rescan_interval_hours, $1) > 0 "
+      "AND (d.rescan_enqueued_at IS NULL OR d.rescan_enqueued_at < d.last_complete_scan_at) "
+      "AND " + due + " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.status IN ('pending', "
+      "'running') AND (j.domain_id = d.id OR j.target = d.domain)) "
+      "ORDER BY d.last_complete_scan_at, d.id LIMIT 1" +
+          std::string(db::skip_locked(tx.dialect())) + ") "
+      "AND (rescan_enqueued_at IS NULL OR rescan_enqueued_at < last_complete_scan_at) "
+      "RETURNING id, domain",
+      {global_interval_hours, now});
+  if (claimed.empty()) return std::nullopt;
+  NewJob job;
+  job.domain_id = claimed.front().get<std::string>(0);
+  job.target = claimed.front().get<std::string>(1);
+  job.scheduled = true;
+  return create_job(tx, job);
+}
+
+void mark_domain_scan_complete(db::Transaction& tx, std::string_view domain_id) {
+  tx.exec("UPDATE domains SET last_complete_scan_at = $2 WHERE id = $1",
+          {std::string(domain_id), utc_now()});
+}
+
+void request_full_scan(db::Transaction& tx, std::string_view job_id) {
+  tx.exec("UPDATE jobs SET full_scan = $2 WHERE job_id = $1", {std::string(job_id), true});
 }
 
 void mark_job_running(db::Transaction& tx, const Claim& claim, std::string_view domain_id,
@@ -128,8 +164,9 @@ std::optional<JobRecord> find_job(db::Transaction& tx, std::string_view job_id) 
 std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view job_id) {
   // Sorted here: an ORDER BY would add a sort to the plan of every status poll.
   auto rows = tx.exec(
-      "SELECT id, url, sitemap_type, url_count, error_message, depth FROM sitemap_files "
-      "WHERE job_id = $1",
+      "SELECT f.id, f.url, js.sitemap_type, js.url_count, js.error, f.depth "
+      "FROM job_sitemap_files js JOIN sitemap_files f ON f.id = js.sitemap_file_id "
+      "WHERE js.job_id = $1",
       {std::string(job_id)});
   std::vector<std::pair<std::int64_t, JobSitemap>> sorted;
   sorted.reserve(rows.size());
@@ -138,7 +175,7 @@ std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view 
                         JobSitemap{row.get<std::string>("id"), row.get<std::string>("url"),
                                    row.get<std::optional<std::string>>("sitemap_type"),
                                    row.get<std::optional<std::int64_t>>("url_count").value_or(0),
-                                   row.get<std::optional<std::string>>("error_message")});
+                                   row.get<std::optional<std::string>>("error")});
   }
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first, a.second.url) < std::tie(b.first, b.second.url);

@@ -23,7 +23,21 @@ struct NewJob {
   std::optional<std::string> batch_id;
   std::optional<std::string> domain_id;
   std::optional<std::string> created_by;
+  bool full_scan = false;  // fetch and parse everything (docs/changes.md)
+  bool scheduled = false;  // created by the re-scan scheduler, not a user
 };
+// Scheduled re-scans (docs/changes.md, "Scheduled re-scans"). Finds the domain due longest
+// (its last complete scan older than its rescan_interval_hours, else `global_interval_hours`;
+// 0: never), with no scan of it pending or running, claims it under FOR UPDATE SKIP LOCKED by
+// stamping rescan_enqueued_at, and enqueues a scheduled scan job of it. Returns the job_id, or
+// nullopt when no domain is due. Of any number of racing callers, one enqueues a domain per
+// interval: the stamp must be older than the last complete scan, which the claim re-checks.
+std::optional<std::string> enqueue_due_rescan(db::Transaction& tx, double global_interval_hours);
+// The end of a complete scan of the domain: what "due" is measured from.
+void mark_domain_scan_complete(db::Transaction& tx, std::string_view domain_id);
+
+// A pending job is to be run as a full scan: no conditional request, no hash comparison.
+void request_full_scan(db::Transaction& tx, std::string_view job_id);
 
 struct JobRecord {
   std::string job_id;
@@ -74,7 +88,8 @@ struct JobSitemap {
   std::int64_t url_count = 0;
   std::optional<std::string> error;
 };
-// The sitemap files a job stored, by depth, then URL (one statement).
+// The sitemap files a job processed, with what it found in each (job_sitemap_files: kept
+// after later scans), by depth, then URL (one statement).
 std::vector<JobSitemap> list_job_sitemaps(db::Transaction& tx, std::string_view job_id);
 
 }  // namespace scrapersky::store

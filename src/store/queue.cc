@@ -189,7 +189,7 @@ std::optional<ClaimedJob> claim_scan_job(db::Transaction& tx, const LeaseTerms& 
       "(status = 'pending' AND claimed_by IS NULL) OR "
       "(status = 'running' AND lease_expires_at < $3 AND COALESCE(claimed_by, '') NOT LIKE $4)) "
       "ORDER BY created_at, id LIMIT 1" + lock_suffix(tx) + ") "
-      "RETURNING job_id, target, max_pages, batch_id",
+      "RETURNING job_id, target, max_pages, batch_id, full_scan",
       {terms.holder, utc_in(terms.duration), now, std::string(kInProcessHolder) + ":%", token});
   if (rows.empty()) return std::nullopt;
   const auto row = rows.front();
@@ -198,7 +198,8 @@ std::optional<ClaimedJob> claim_scan_job(db::Transaction& tx, const LeaseTerms& 
                     job_id,
                     row.get<std::optional<std::string>>("target").value_or(""),
                     row.get<std::optional<std::int64_t>>("max_pages"),
-                    row.get<std::optional<std::string>>("batch_id")};
+                    row.get<std::optional<std::string>>("batch_id"),
+                    row.get<bool>("full_scan")};
 }
 
 void hand_back_job(db::Transaction& tx, const Claim& claim) {

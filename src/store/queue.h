@@ -84,6 +84,7 @@ struct ClaimedJob {
   std::string target;
   std::optional<std::int64_t> max_pages;
   std::optional<std::string> batch_id;
+  bool full = false;  // jobs.full_scan
 };
 // The oldest pending scan job (or a running one whose lease expired), now running and leased.
 std::optional<ClaimedJob> claim_scan_job(db::Transaction& tx, const LeaseTerms& terms);

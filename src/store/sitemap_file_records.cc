@@ -203,15 +203,18 @@ BulkUpdateCounts set_sitemap_file_curation_where(db::Transaction& tx,
 }
 
 RecordPage<StoredSitemapUrl> list_sitemap_urls(db::Transaction& tx, std::string_view file_id,
-                                               std::int64_t limit, std::int64_t offset) {
+                                               std::int64_t limit, std::int64_t offset,
+                                               bool include_removed) {
   const std::string id(file_id);
+  const std::string present = include_removed ? "" : " AND removed_at IS NULL";
   RecordPage<StoredSitemapUrl> page;
-  page.total = tx.exec("SELECT count(*) FROM sitemap_urls WHERE sitemap_file_id = $1", {id})
+  page.total = tx.exec("SELECT count(*) FROM sitemap_urls WHERE sitemap_file_id = $1" + present,
+                       {id})
                    .front()
                    .get<std::int64_t>(0);
   const auto rows = tx.exec(
-      "SELECT url, lastmod, changefreq, priority FROM sitemap_urls WHERE sitemap_file_id = $1 "
-      "ORDER BY url LIMIT $2 OFFSET $3",
+      "SELECT url, lastmod, changefreq, priority FROM sitemap_urls WHERE sitemap_file_id = $1" +
+          present + " ORDER BY url LIMIT $2 OFFSET $3",
       {id, limit, offset});
   for (const auto row : rows) {
     page.items.push_back({row.get<std::string>("url"),

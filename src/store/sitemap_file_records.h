@@ -109,8 +109,10 @@ struct StoredSitemapUrl {
   std::optional<std::string> changefreq;
   std::optional<double> priority;
 };
-// The file's URLs ordered by url.
+// The file's present URLs ordered by url; with `include_removed`, also the rows a re-scan
+// marked removed (docs/changes.md).
 RecordPage<StoredSitemapUrl> list_sitemap_urls(db::Transaction& tx, std::string_view file_id,
-                                               std::int64_t limit, std::int64_t offset);
+                                               std::int64_t limit, std::int64_t offset,
+                                               bool include_removed = false);
 
 }  // namespace scrapersky::store

@@ -55,7 +55,8 @@ void append_cells(std::vector<db::Value>& cells, const UrlBatch& batch, const Ur
   cells.push_back(text_or_null(e.alternates_json));
 }
 
-std::string merge_statement(std::size_t rows, std::size_t columns) {
+// `revive`: rows marked removed are brought back too, and the written URLs are returned.
+std::string merge_statement(std::size_t rows, std::size_t columns, bool revive = false) {
   std::string sql = "INSERT INTO sitemap_urls (";
   for (std::size_t c = 0; c < columns; ++c) {
     if (c) sql += ", ";
@@ -81,8 +82,12 @@ std::string merge_statement(std::size_t rows, std::size_t columns) {
     set += ", " + name + " = excluded." + name;
     changed += " OR sitemap_urls." + name + " IS DISTINCT FROM excluded." + name;
   }
+  if (revive) {
+    set += ", removed_at = NULL, removed_in_job = NULL";
+    changed += " OR sitemap_urls.removed_at IS NOT NULL";
+  }
   return sql + " ON CONFLICT (sitemap_file_id, url) DO UPDATE SET " + set +
-         ", updated_at = excluded.updated_at WHERE " + changed;
+         ", updated_at = excluded.updated_at WHERE " + changed + (revive ? " RETURNING url" : "");
 }
 
 }  // namespace
@@ -115,6 +120,22 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch) {
     out.end_row();
   }
   return out.close();
+}
+
+std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const UrlBatch& batch,
+                                                      std::span<const UrlRow* const> rows) {
+  std::vector<std::string> written;
+  if (rows.empty()) return written;
+  const bool extensions = std::any_of(rows.begin(), rows.end(),
+                                      [](const UrlRow* r) { return r->extensions != nullptr; });
+  const std::size_t columns = extensions ? kColumns.size() : kBaseColumns;
+  std::vector<db::Value> cells;
+  cells.reserve(rows.size() * columns);
+  for (const UrlRow* row : rows) append_cells(cells, batch, *row, extensions);
+  const auto result = tx.exec(merge_statement(rows.size(), columns, true), cells);
+  written.reserve(result.size());
+  for (const auto row : result) written.push_back(row.get<std::string>(0));
+  return written;
 }
 
 std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,10 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch);
 // UPDATE of lastmod/changefreq/priority (and extensions, when the batch has any) where they
 // changed. Returns the rows sent.
 std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch);
+
+// merge_urls of some rows of a batch (at most 2,000), which also brings a row marked removed
+// back (removed_at cleared). Returns the URLs it inserted or updated; the others were equal.
+std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const UrlBatch& batch,
+                                                      std::span<const UrlRow* const> rows);
 
 }  // namespace scrapersky::store

@@ -16,7 +16,7 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
     params.push_back(std::move(value));
     return "$" + std::to_string(params.size());
   };
-  std::string where = "true";
+  std::string where = filter.include_removed ? "true" : "k.removed_at IS NULL";
   if (after) {
     const std::string file = param(after->sitemap_file_id);
     where += " AND (k.sitemap_file_id, k.url) > (" + file + ", " + param(after->url) + ")";

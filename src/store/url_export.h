@@ -26,6 +26,7 @@ struct ExportedUrl {
 struct ExportFilter {
   std::optional<std::string> domain;  // normalised domain
   std::optional<std::string> job_id;  // sitemap files last scanned by this job
+  bool include_removed = false;       // also rows a re-scan marked removed (docs/changes.md)
 };
 
 // The key of the last row of a page: the next page starts after it.

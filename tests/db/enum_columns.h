@@ -41,6 +41,8 @@ inline std::vector<EnumColumn> enum_columns() {
       enum_column<PageCurationStatus>("pages", "page_curation_status"),
       enum_column<PageProcessingStatus>("pages", "page_processing_status"),
       enum_column<ContactScrapeStatus>("pages", "contact_scrape_status"),
+      enum_column<SitemapType>("job_sitemap_files", "sitemap_type"),
+      enum_column<UrlChange>("url_changes", "change"),
   };
 }
 

@@ -3,6 +3,7 @@
 // Sites are loopback fixture sites; every wait polls with a deadline.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -14,6 +15,7 @@
 #include "jobs/sitemap_import.h"
 #include "jobs/worker_pool.h"
 #include "jobs_harness.h"
+#include "db/timestamps.h"
 #include "db/unit.h"
 #include "pipeline/claim_keeper.h"
 #include "pipeline/scan.h"
@@ -129,7 +131,7 @@ class JobsTest : public ::testing::Test {
     fetch::Client client(fetch_options());
     pipeline::ScanRunner runner(db_->engine(), client, settings_);
     const auto job =
-        runner.create_job(pipeline::ScanTarget::parse(site.url("/sitemap.xml")), std::nullopt);
+        runner.create_job(pipeline::NewScan{pipeline::ScanTarget::parse(site.url("/sitemap.xml"))});
     job_id = job.job_id;
     return runner.run(job, nullptr, hook);
   }
@@ -292,7 +294,7 @@ TEST_F(JobsTest, AKeeperMarksAClaimTakenOverAsLost) {
 TEST_F(JobsTest, JobsRunByTheirCreatorAreNeverClaimed) {
   fetch::Client client(fetch_options());
   pipeline::ScanRunner runner(db_->engine(), client, settings_);
-  runner.create_job(pipeline::ScanTarget::parse("example.com"), std::nullopt);
+  runner.create_job(pipeline::NewScan{pipeline::ScanTarget::parse("example.com")});
   EXPECT_FALSE(claim(store::claim_scan_job, lease("worker-a")));
 }
 
@@ -642,6 +644,67 @@ TEST_F(JobsTest, AnImportOfFiftyThousandUrlsPassesTheParameterLimit) {
   EXPECT_EQ(import_status(file_id), "Complete")
       << db_->text("SELECT sitemap_import_error FROM sitemap_files WHERE id = $1", {file_id});
   EXPECT_EQ(db_->count("SELECT count(*) FROM pages WHERE sitemap_file_id = $1", {file_id}), 50'000);
+}
+
+// ---- scheduled re-scans (docs/changes.md) ----
+
+TEST_F(JobsTest, ADueDomainIsEnqueuedOncePerIntervalWhateverTheNumberOfRacingWorkers) {
+  const auto hours_ago = [](int hours) {
+    return db::format_utc(std::chrono::system_clock::now() - std::chrono::hours(hours));
+  };
+  const auto add_domain = [&](const std::string& name, std::optional<std::string> last_scan,
+                              std::optional<double> interval) {
+    const auto id = model::new_uuid_v4();
+    db_->query("INSERT INTO domains (id, domain, last_complete_scan_at, rescan_interval_hours) "
+               "VALUES ($1, $2, $3, $4)",
+               {id, name, last_scan ? db::Value(*last_scan) : db::Value(nullptr),
+                interval ? db::Value(*interval) : db::Value(nullptr)});
+    return id;
+  };
+  const auto due = add_domain("due.example", hours_ago(2), 1.5);
+  add_domain("fresh.example", hours_ago(0), 1.5);
+  add_domain("never-again.example", hours_ago(48), 0.0);    // 0: never
+  add_domain("never-scanned.example", std::nullopt, 1.0);  // nothing to re-scan yet
+  add_domain("global.example", hours_ago(2), std::nullopt);  // the global value: 0 here
+
+  const auto race = [&](double global_hours) {
+    std::atomic<int> enqueued{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 3; ++w) {
+      workers.emplace_back([&] {
+        for (int i = 0; i < 10; ++i) {
+          const auto job = db::write_unit(db_->engine(), [&](db::Transaction& tx) {
+            return store::enqueue_due_rescan(tx, global_hours);
+          });
+          if (job) ++enqueued;
+        }
+      });
+    }
+    for (auto& t : workers) t.join();
+    return enqueued.load();
+  };
+
+  EXPECT_EQ(race(0), 1);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM jobs WHERE domain_id = $1 AND scheduled AND "
+                       "status = 'pending' AND target = 'due.example'", {due}),
+            1);
+  // Not again while its scan is pending or running.
+  EXPECT_EQ(race(0), 0);
+  db_->query("UPDATE jobs SET status = 'running' WHERE domain_id = $1", {due});
+  EXPECT_EQ(race(0), 0);
+  // Its scan completes: due again one interval later, and only then.
+  db_->query("UPDATE jobs SET status = 'complete' WHERE domain_id = $1", {due});
+  db::write_unit(db_->engine(), [&](db::Transaction& tx) { store::mark_domain_scan_complete(tx, due); });
+  EXPECT_EQ(race(0), 0);
+  // Two hours later (the clock moved back instead): enqueued three hours ago, complete two.
+  db_->query("UPDATE domains SET rescan_enqueued_at = $2, last_complete_scan_at = $3 WHERE id = $1",
+             {due, hours_ago(3), hours_ago(2)});
+  EXPECT_EQ(race(0), 1);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM jobs WHERE domain_id = $1", {due}), 2);
+  // The global interval covers the domain without an override of its own.
+  EXPECT_EQ(race(1.0), 1);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM jobs WHERE target = 'global.example' AND scheduled"), 1);
+  EXPECT_EQ(db_->count("SELECT count(*) FROM jobs"), 3);
 }
 
 TEST_F(JobsTest, AnHttpErrorEndsTheImportInErrorWithTheCode) {

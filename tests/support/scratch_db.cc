@@ -63,17 +63,29 @@ TestDatabase::TestDatabase(config::Settings settings, std::string url)
   settings_.database_url = std::move(url);
 }
 
-std::unique_ptr<TestDatabase> TestDatabase::sqlite(const TempDir& dir, config::Settings settings) {
+namespace {
+void migrate_to(db::Engine& engine, int up_to_schema) {
+  if (up_to_schema == 0) {
+    db::migrate(engine);
+  } else {
+    db::migrate(engine, up_to_schema);
+  }
+}
+}  // namespace
+
+std::unique_ptr<TestDatabase> TestDatabase::sqlite(const TempDir& dir, config::Settings settings,
+                                                   int up_to_schema) {
   std::unique_ptr<TestDatabase> db(
       new TestDatabase(std::move(settings), "sqlite:///" + dir.path() + "/test.db"));
   db->engine_ = db::Engine::create(db->settings_);
-  db::migrate(*db->engine_);
+  migrate_to(*db->engine_, up_to_schema);
   return db;
 }
 
 std::unique_ptr<TestDatabase> TestDatabase::postgres(const std::string& direct_url,
                                                      const std::string& bouncer_url,
-                                                     config::Settings settings) {
+                                                     config::Settings settings,
+                                                     int up_to_schema) {
   static std::atomic<int> counter{0};
   const std::string name =
       "t_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_" +
@@ -84,7 +96,7 @@ std::unique_ptr<TestDatabase> TestDatabase::postgres(const std::string& direct_u
   db->direct_url_ = direct_url;
   db->name_ = name;
   db->engine_ = db::Engine::create(db->settings_);
-  db::migrate(*db->engine_);
+  migrate_to(*db->engine_, up_to_schema);
   return db;
 }
 

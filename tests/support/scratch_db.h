@@ -33,12 +33,16 @@ std::string with_database(const std::string& url, const std::string& name);
 
 class TestDatabase {
  public:
-  // `settings` gives everything but the database URL (fetch options for the API tests).
-  static std::unique_ptr<TestDatabase> sqlite(const TempDir& dir, config::Settings settings = {});
+  // `settings` gives everything but the database URL (fetch options for the API tests);
+  // `up_to_schema` stops the migration at that version (0: the newest), for tests of a
+  // migration over data written before it.
+  static std::unique_ptr<TestDatabase> sqlite(const TempDir& dir, config::Settings settings = {},
+                                              int up_to_schema = 0);
   // direct_url: the server itself (CREATE/DROP DATABASE); bouncer_url: PgBouncer.
   static std::unique_ptr<TestDatabase> postgres(const std::string& direct_url,
                                                 const std::string& bouncer_url,
-                                                config::Settings settings = {});
+                                                config::Settings settings = {},
+                                                int up_to_schema = 0);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;

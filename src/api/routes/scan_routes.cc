@@ -3,6 +3,7 @@
 // (docs/workers.md: all queue state lives there), and a batch counts real failures.
 #include <set>
 
+#include "api/routes/change_routes.h"
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"
 #include "jobs/enqueue.h"
@@ -31,10 +32,25 @@ json sitemaps_json(const std::vector<store::JobSitemap>& sitemaps) {
   return out;
 }
 
+// metadata of a job's status: its sitemaps, and its change counts (docs/changes.md) from the
+// result or, while it runs, from its progress (0 until the job reports them).
+json metadata_json(const store::JobRecord& job, const std::vector<store::JobSitemap>& sitemaps) {
+  json metadata = {{"sitemaps", sitemaps_json(sitemaps)}};
+  for (const char* key : {"urls_added", "urls_removed", "urls_changed", "urls_unchanged",
+                          "sitemaps_not_modified"}) {
+    const auto& data = job.result_data;
+    metadata[key] = data.is_object() && data.contains(key) && data[key].is_number_integer()
+                        ? data[key].get<std::int64_t>()
+                        : std::int64_t{0};
+  }
+  return metadata;
+}
+
 Response scan(db::Engine& engine, Request& request) {
   auto body = JsonBody::parse(request);
   const auto base_url = body.required_string("base_url", {.min = 1});
   const auto max_pages = body.optional_int("max_pages", {.min = 1}).value_or(kDefaultMaxPages);
+  const bool full = body.optional_bool("full").value_or(false);
   body.finish();
   try {
     sitemap::classify_target(base_url);
@@ -43,7 +59,9 @@ Response scan(db::Engine& engine, Request& request) {
   }
   const auto created_by = caller_id(request);
   const auto job_id = write_unit(engine, [&](db::Transaction& tx) {
-    return jobs::enqueue_scan(tx, base_url, max_pages, created_by);
+    auto id = jobs::enqueue_scan(tx, base_url, max_pages, created_by);
+    if (full) store::request_full_scan(tx, id);
+    return id;
   });
   const auto job = single_read(engine, [&](db::Transaction& tx) { return store::find_job(tx, job_id); });
   return Response::json(202, {{"job_id", job_id},
@@ -76,7 +94,7 @@ Response job_status(db::Engine& engine, Request& request) {
                               {"result_data", job.result_data},
                               {"error", nullable(job.error)},
                               {"job_metadata", nullptr},
-                              {"metadata", {{"sitemaps", sitemaps_json(sitemaps)}}},
+                              {"metadata", metadata_json(job, sitemaps)},
                               {"created_at", job.created_at},
                               {"updated_at", job.updated_at},
                               {"started_at", nullable(job.started_at)},
@@ -181,6 +199,7 @@ void add_v3_routes(Router& router, db::Engine& engine) {
   add_sitemap_ingest_routes(router, engine);
   add_page_routes(router, engine);
   add_dashboard_data_routes(router, engine);
+  add_change_routes(router, engine);
 }
 
 }  // namespace scrapersky::api::routes

@@ -228,10 +228,12 @@ Response urls(db::Engine& engine, Request& request) {
   QueryParams q(request);
   const auto page = q.integer("page", 1, {.min = 1});
   const auto size = q.integer("size", 100, {.min = 1, .max = 1000});
+  // Rows a re-scan marked removed are history: listed only when asked for (docs/changes.md).
+  const bool include_removed = q.boolean("include_removed", false);
   q.finish();
   const auto records = read_unit(engine, [&](db::Transaction& tx) {
     load(tx, id);
-    return store::list_sitemap_urls(tx, id, size, page_offset(page, size));
+    return store::list_sitemap_urls(tx, id, size, page_offset(page, size), include_removed);
   });
   json items = json::array();
   for (const auto& u : records.items) {
@@ -282,7 +284,8 @@ void add_sitemap_file_routes(Router& router, db::Engine& engine) {
       {.parameters = {id}, .responses = {{204, "Deleted", ""}}});
   add("GET", "/api/v3/sitemap-files/{sitemap_file_id}/urls", urls,
       "Paged URLs of one sitemap file, ordered by url",
-      {.parameters = {id, query_int_param("page", 1, 1, std::nullopt), query_int_param("size", 100, 1, 1000)},
+      {.parameters = {id, query_int_param("page", 1, 1, std::nullopt), query_int_param("size", 100, 1, 1000),
+                      query_bool_param("include_removed", false, "Also list rows a re-scan marked removed")},
        .responses = {{200, "A page of URLs", "SitemapUrlPage"}}});
 }
 

@@ -16,6 +16,8 @@ const std::vector<Migration>& all_migrations() {
       {2, "schema v2: row_counts kept by triggers (exact domain total)", &schema_v2},
       {3, "schema v3: lease_token on the queue tables (fenced claims)", &schema_v3},
       {4, "schema v4: sitemap_urls keyed by (sitemap_file_id, url), no identity column", &schema_v4},
+      {5, "schema v5: validators and removals on sitemap files/URLs, url_changes, job_sitemap_files, "
+          "re-scan schedule", &schema_v5},
   };
   return migrations;
 }

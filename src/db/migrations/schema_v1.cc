@@ -1,52 +1,13 @@
 // Schema version 1 (docs/database.md explains each decision). One text for both backends:
-// the few dialect differences are the small functions at the top. Status CHECK constraints
+// the few dialect differences are the small functions of schema_text.h. Status CHECK constraints
 // are generated from model::EnumNames so the code and the database cannot drift.
 #include <fmt/format.h>
 
 #include "db/migrations/migrations.h"
+#include "db/migrations/schema_text.h"
 #include "model/enums.h"
 
 namespace scrapersky::db::internal {
-namespace {
-
-struct Types {
-  Dialect d;
-  // Ids are generated in C++ (model::new_uuid_v4); PostgreSQL stores them as uuid.
-  const char* uuid() const { return d == Dialect::kPostgres ? "uuid" : "text"; }
-  // UTC instants: timestamptz, or ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" text on SQLite.
-  const char* time() const { return d == Dialect::kPostgres ? "timestamptz" : "text"; }
-  const char* now() const {
-    return d == Dialect::kPostgres ? "now()" : "(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
-  }
-  const char* json() const { return d == Dialect::kPostgres ? "jsonb" : "text"; }
-  // A never-exposed ingest key: 8 bytes instead of a random 16-byte uuid.
-  const char* identity_pk() const {
-    return d == Dialect::kPostgres ? "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
-                                   : "INTEGER PRIMARY KEY";
-  }
-  std::string created_updated() const {
-    return fmt::format("created_at {0} NOT NULL DEFAULT {1}, updated_at {0} NOT NULL DEFAULT {1}",
-                       time(), now());
-  }
-  std::string lease() const {
-    return fmt::format("claimed_by text, lease_expires_at {}", time());
-  }
-};
-
-// "CONSTRAINT ck_<table>_<column> CHECK (<column> IN ('a', 'b'))" from the C++ enum.
-template <typename E>
-std::string check_in(std::string_view table, std::string_view column) {
-  std::string list;
-  for (const auto value : model::EnumNames<E>::values) {
-    if (!list.empty()) list += ", ";
-    list += '\'';
-    for (const char c : value) list += (c == '\'' ? std::string("''") : std::string(1, c));
-    list += '\'';
-  }
-  return fmt::format("CONSTRAINT ck_{0}_{1} CHECK ({1} IN ({2}))", table, column, list);
-}
-
-}  // namespace
 
 std::string sitemap_urls_table(Dialect dialect, std::string_view name, SitemapUrlsKey key) {
   const Types t{dialect};

@@ -122,8 +122,8 @@ TEST_F(EndpointsTest, OpenApiListsEveryRoute) {
     ++operations;
   }
   // 21 of the reference + /urls + healthz, readyz, metrics, openapi.json, + the dashboard's
-  // four data routes and its three page routes (/, /docs, /assets/{name}).
-  EXPECT_EQ(operations, 33);
+  // four data routes and its three page routes (/, /docs, /assets/{name}) + the two change lists.
+  EXPECT_EQ(operations, 35);
 }
 
 // ---- scans and batches ----
@@ -144,6 +144,83 @@ TEST_F(EndpointsTest, AScanIsQueuedAndItsStatusReadsFromTheDatabase) {
     EXPECT_EQ(status.json()["metadata"]["sitemaps"], json::array());
     EXPECT_TRUE(status.json().contains("result_data"));
   }
+}
+
+// ---- re-scans: change history (docs/changes.md) ----
+
+TEST_F(EndpointsTest, AFullScanIsQueuedAsSuchAndTheStatusCarriesTheChangeCounts) {
+  const auto r = api_->post("/api/v3/sitemap/scan", {{"base_url", "example.com"}, {"full", true}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto job_id = r.json()["job_id"].get<std::string>();
+  EXPECT_EQ(db_->count("SELECT count(*) FROM jobs WHERE job_id = $1 AND full_scan", {job_id}), 1);
+  db_->query("UPDATE jobs SET result_data = $2 WHERE job_id = $1",
+             {job_id, std::string(R"({"urls_added": 3, "urls_removed": 1, "urls_changed": 2, )"
+                                  R"("urls_unchanged": 7, "sitemaps_not_modified": 4})")});
+  const auto metadata = api_->get("/api/v3/sitemap/status/" + job_id).json()["metadata"];
+  EXPECT_EQ(metadata["urls_added"], 3);
+  EXPECT_EQ(metadata["urls_removed"], 1);
+  EXPECT_EQ(metadata["urls_changed"], 2);
+  EXPECT_EQ(metadata["urls_unchanged"], 7);
+  EXPECT_EQ(metadata["sitemaps_not_modified"], 4);
+  EXPECT_EQ(api_->post("/api/v3/sitemap/scan", {{"base_url", "example.com"}, {"full", "maybe"}}).status,
+            422);
+}
+
+TEST_F(EndpointsTest, ChangeListsComeInOrderFilteredAndPagedWith404And422) {
+  const auto domain_id = submit_domains({"changes.example"})[0];
+  const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
+  for (const auto& job : {job1, job2}) {
+    db_->query("INSERT INTO jobs (id, job_id, status, domain_id, target) VALUES ($1, $2, 'complete', "
+               "$3, 'changes.example')",
+               {model::new_uuid_v4(), job, domain_id});
+  }
+  const std::string file = model::new_uuid_v4();
+  const auto change = [&](const std::string& job, const char* sitemap, const char* url,
+                          const char* kind, const char* detected) {
+    db_->query("INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, change, "
+               "lastmod, previous_lastmod, detected_at) VALUES ($1, $2, $3, $4, $5, $6, "
+               "'2024-01-02T00:00:00Z', NULL, $7)",
+               {job, domain_id, file, std::string(sitemap), std::string(url), std::string(kind),
+                std::string(detected)});
+  };
+  change(job1, "https://changes.example/b.xml", "https://changes.example/1", "added", "2026-01-01T00:00:00Z");
+  change(job1, "https://changes.example/a.xml", "https://changes.example/2", "added", "2026-01-01T00:00:00Z");
+  change(job2, "https://changes.example/a.xml", "https://changes.example/3", "removed", "2026-02-01T00:00:00Z");
+  change(job2, "https://changes.example/a.xml", "https://changes.example/0", "changed", "2026-02-01T00:00:00Z");
+
+  auto r = api_->get("/api/v3/scans/" + job1 + "/changes");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["total"], 2);
+  ASSERT_EQ(r.json()["items"].size(), 2u);
+  EXPECT_EQ(r.json()["items"][0]["sitemap_url"], "https://changes.example/a.xml");
+  EXPECT_EQ(r.json()["items"][0]["domain"], "changes.example");
+  EXPECT_EQ(r.json()["items"][0]["lastmod"], "2024-01-02T00:00:00Z");
+  EXPECT_EQ(r.json()["items"][0]["previous_lastmod"], nullptr);
+  EXPECT_EQ(r.json()["items"][0]["job_id"], job1);
+
+  r = api_->get("/api/v3/domains/" + domain_id + "/changes?size=3");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["total"], 4);
+  std::vector<std::string> urls;
+  const auto page = r.json();
+  for (const auto& item : page["items"]) urls.push_back(item["url"]);
+  EXPECT_EQ(urls, (std::vector<std::string>{"https://changes.example/2", "https://changes.example/1",
+                                            "https://changes.example/0"}));
+  r = api_->get("/api/v3/domains/" + domain_id + "/changes?size=3&page=2");
+  EXPECT_EQ(r.json()["items"][0]["url"], "https://changes.example/3");
+
+  r = api_->get("/api/v3/domains/" + domain_id + "/changes?since=2026-01-15T00:00:00Z&change=removed");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["total"], 1);
+  EXPECT_EQ(r.json()["items"][0]["change"], "removed");
+
+  EXPECT_EQ(api_->get(std::string("/api/v3/scans/") + kUnknownId + "/changes").status, 404);
+  EXPECT_EQ(api_->get(std::string("/api/v3/domains/") + kUnknownId + "/changes").status, 404);
+  r = api_->get("/api/v3/scans/" + job1 + "/changes?change=unchanged");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.json()["detail"][0]["loc"], json({"query", "change"}));
+  EXPECT_EQ(api_->get("/api/v3/domains/" + domain_id + "/changes?since=yesterday").status, 422);
+  EXPECT_EQ(api_->get("/api/v3/scans/not-a-uuid/changes").status, 422);
 }
 
 TEST_F(EndpointsTest, ScanRefusesInvalidTargetsAndStatusRefusesBadIds) {

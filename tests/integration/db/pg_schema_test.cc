@@ -191,7 +191,7 @@ TEST_F(PostgresSchema, FourProcessesMigratingAtOnceEndWithOneSchema) {
             latest_schema_version());
   EXPECT_EQ(run(*engine, "SELECT count(*) FROM pg_tables WHERE schemaname = $1", {schema_})
                 .front().get<int>(0),
-            8);  // six tables, row_counts and schema_migrations
+            10);  // six tables, row_counts, schema_migrations, job_sitemap_files, url_changes
 }
 
 }  // namespace

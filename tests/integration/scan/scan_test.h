@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "harness.h"
 #include "support/fixture_site.h"
 #include "support/pg_env.h"
@@ -42,6 +44,8 @@ class ScanTest : public ::testing::Test {
 #if SCAN_BACKEND_POSTGRES
     SCRAPERSKY_REQUIRE_PG_URL(direct);
     SCRAPERSKY_REQUIRE_PGBOUNCER_URL(bouncer);
+    direct_url_ = direct;
+    bouncer_url_ = bouncer;
     db_ = TestDatabase::postgres(direct, bouncer);
 #else
     db_ = TestDatabase::sqlite(dir_);
@@ -49,6 +53,20 @@ class ScanTest : public ::testing::Test {
   }
 
   TestDatabase& db() { return *db_; }
+
+  // Replaces the test's database by an empty one migrated only up to `version` (tests of a
+  // migration over rows an older binary wrote).
+  void recreate_database_at_schema(int version) {
+    db_.reset();
+#if SCAN_BACKEND_POSTGRES
+    db_ = TestDatabase::postgres(direct_url_, bouncer_url_, {}, version);
+#else
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(dir_.path() + "/test.db" + suffix);
+    }
+    db_ = TestDatabase::sqlite(dir_, {}, version);
+#endif
+  }
   const std::string& cwd() const { return dir_.path(); }
 
   CliResult scan(std::vector<std::string> args,
@@ -121,6 +139,7 @@ class ScanTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string direct_url_, bouncer_url_;  // PostgreSQL builds
   std::unique_ptr<TestDatabase> db_;
 };
 

@@ -1,0 +1,305 @@
+#include "store/url_changes.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "db/timestamps.h"
+#include "model/enums.h"
+
+namespace scrapersky::store {
+namespace {
+
+// Rows compared, updated or listed per statement: 2,000 rows of up to 12 parameters stay
+// under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+constexpr std::size_t kChunkRows = 2000;
+constexpr std::size_t kChangeColumns = 9;
+constexpr std::size_t kChangeChunkRows = 3000;  // 9 parameters a row
+
+db::Value utc_or_null(const std::optional<std::int64_t>& seconds) {
+  const auto text = seconds ? db::utc_from_unix_seconds(*seconds) : std::nullopt;
+  return text ? db::Value(*text) : db::Value(nullptr);
+}
+
+db::Value text_or_null(const std::optional<std::string>& text) {
+  return text ? db::Value(*text) : db::Value(nullptr);
+}
+
+struct PendingChange {
+  std::string file_id, sitemap_url, url;
+  model::UrlChange change;
+  db::Value lastmod, previous_lastmod;
+};
+
+// Change rows are history: a retried unit that already wrote them changes nothing.
+void insert_changes(db::Transaction& tx, const ChangeStamp& stamp,
+                    const std::vector<PendingChange>& changes) {
+  std::vector<db::Value> cells;
+  for (std::size_t start = 0; start < changes.size(); start += kChangeChunkRows) {
+    const std::size_t end = std::min(changes.size(), start + kChangeChunkRows);
+    std::string sql =
+        "INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, change, "
+        "lastmod, previous_lastmod, detected_at) VALUES ";
+    cells.clear();
+    std::size_t param = 1;
+    for (std::size_t i = start; i < end; ++i) {
+      sql += i == start ? "(" : ", (";
+      for (std::size_t c = 0; c < kChangeColumns; ++c) {
+        if (c) sql += ", ";
+        sql += '$' + std::to_string(param++);
+      }
+      sql += ')';
+      const auto& ch = changes[i];
+      cells.emplace_back(stamp.job_id);
+      cells.emplace_back(stamp.domain_id);
+      cells.emplace_back(ch.file_id);
+      cells.emplace_back(ch.sitemap_url);
+      cells.emplace_back(ch.url);
+      cells.emplace_back(std::string(model::to_string(ch.change)));
+      cells.push_back(ch.lastmod);
+      cells.push_back(ch.previous_lastmod);
+      cells.emplace_back(stamp.detected_at);
+    }
+    sql += " ON CONFLICT (job_id, sitemap_file_id, url) DO NOTHING";
+    tx.exec(sql, cells);
+  }
+}
+
+std::string placeholders(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out += ", ";
+    out += '$' + std::to_string(first + i);
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// A stored row as merge_listed_urls compares it.
+struct StoredUrl {
+  std::optional<std::string> lastmod, changefreq;
+  std::optional<double> priority;
+  std::optional<std::int64_t> image_count, video_count;
+  std::optional<std::string> first_image_loc, news_title, news_publication_date, alternates;
+  bool removed = false;
+};
+
+bool same_text(const std::optional<std::string>& stored, const std::string& listed) {
+  return listed.empty() ? !stored.has_value() : stored == listed;
+}
+
+// The values the upsert would write equal the stored ones (its `IS DISTINCT FROM`, done here
+// so that equal rows cost no write at all). priority is a `real` on PostgreSQL: compared at
+// float precision. alternates is jsonb there (reformatted): compared as JSON.
+bool same_values(const StoredUrl& s, const UrlRow& r) {
+  const auto lastmod = r.lastmod ? db::utc_from_unix_seconds(*r.lastmod) : std::nullopt;
+  if (s.lastmod != lastmod) return false;
+  const std::optional<std::string> changefreq =
+      r.changefreq ? std::optional<std::string>(model::to_string(*r.changefreq)) : std::nullopt;
+  if (s.changefreq != changefreq) return false;
+  if (s.priority.has_value() != r.priority.has_value()) return false;
+  if (s.priority && static_cast<float>(*s.priority) != static_cast<float>(*r.priority)) return false;
+  static const UrlExtensions kNone;
+  const UrlExtensions& e = r.extensions ? *r.extensions : kNone;
+  const auto count = [](int n) { return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt; };
+  if (s.image_count != count(e.image_count) || s.video_count != count(e.video_count)) return false;
+  if (!same_text(s.first_image_loc, e.first_image_loc) || !same_text(s.news_title, e.news_title)) {
+    return false;
+  }
+  const auto published =
+      e.news_publication_date ? db::utc_from_unix_seconds(*e.news_publication_date) : std::nullopt;
+  if (s.news_publication_date != published) return false;
+  if (s.alternates.has_value() != !e.alternates_json.empty()) return false;
+  if (s.alternates) {
+    const auto a = nlohmann::json::parse(*s.alternates, nullptr, false);
+    const auto b = nlohmann::json::parse(e.alternates_json, nullptr, false);
+    if (a != b) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
+                               const std::function<std::string(const std::string&)>& sitemap_url,
+                               const ChangeStamp& stamp) {
+  ChangeCounts counts;
+  std::map<std::uint32_t, std::vector<const UrlRow*>> by_file;
+  for (const auto& row : batch.rows) by_file[row.file].push_back(&row);
+  std::vector<PendingChange> changes;
+  std::vector<const UrlRow*> to_write;
+  for (const auto& [file, rows] : by_file) {
+    const std::string& file_id = batch.file_ids.at(file);
+    const std::string file_url = sitemap_url(file_id);
+    for (std::size_t start = 0; start < rows.size(); start += kChunkRows) {
+      const std::span<const UrlRow* const> chunk(rows.data() + start,
+                                                 std::min(kChunkRows, rows.size() - start));
+      // What the file held before this job, for these URLs: one read by the key.
+      std::unordered_map<std::string, StoredUrl> stored;
+      std::vector<db::Value> params{db::Value(file_id)};
+      params.reserve(chunk.size() + 1);
+      for (const UrlRow* r : chunk) params.emplace_back(r->url);
+      const auto found = tx.exec(
+          "SELECT url, lastmod, changefreq, priority, image_count, video_count, first_image_loc, "
+          "news_title, news_publication_date, alternates, removed_at FROM sitemap_urls "
+          "WHERE sitemap_file_id = $1 AND url IN (" + placeholders(2, chunk.size()) + ")",
+          params);
+      for (const auto row : found) {
+        StoredUrl s;
+        s.lastmod = row.get<std::optional<std::string>>(1);
+        s.changefreq = row.get<std::optional<std::string>>(2);
+        s.priority = row.get<std::optional<double>>(3);
+        s.image_count = row.get<std::optional<std::int64_t>>(4);
+        s.video_count = row.get<std::optional<std::int64_t>>(5);
+        s.first_image_loc = row.get<std::optional<std::string>>(6);
+        s.news_title = row.get<std::optional<std::string>>(7);
+        s.news_publication_date = row.get<std::optional<std::string>>(8);
+        s.alternates = row.get<std::optional<std::string>>(9);
+        s.removed = !row.is_null(10);
+        stored.emplace(row.get<std::string>(0), std::move(s));
+      }
+      to_write.clear();
+      for (const UrlRow* r : chunk) {
+        const auto it = stored.find(r->url);
+        PendingChange change{file_id, file_url, r->url, model::UrlChange::kAdded,
+                             utc_or_null(r->lastmod), db::Value(nullptr)};
+        if (it == stored.end() || it->second.removed) {
+          ++counts.added;
+        } else if (same_values(it->second, *r)) {
+          ++counts.unchanged;
+          continue;
+        } else {
+          ++counts.changed;
+          change.change = model::UrlChange::kChanged;
+          change.previous_lastmod = text_or_null(it->second.lastmod);
+        }
+        to_write.push_back(r);
+        changes.push_back(std::move(change));
+      }
+      merge_urls_returning_written(tx, batch, to_write);
+    }
+  }
+  insert_changes(tx, stamp, changes);
+  return counts;
+}
+
+RemovalPage remove_unlisted_urls(db::Transaction& tx, std::string_view file_id,
+                                 std::string_view sitemap_url, const std::string& after_url,
+                                 std::int64_t page_rows,
+                                 const std::function<bool(std::string_view url)>& listed,
+                                 const ChangeStamp& stamp) {
+  RemovalPage page;
+  const std::string file(file_id);
+  const auto rows = tx.exec(
+      "SELECT url, lastmod FROM sitemap_urls WHERE sitemap_file_id = $1 AND url > $2 "
+      "AND removed_at IS NULL ORDER BY url LIMIT $3",
+      {file, after_url, page_rows});
+  std::vector<PendingChange> gone;
+  for (const auto row : rows) {
+    auto url = row.get<std::string>(0);
+    if (!listed(url)) {
+      gone.push_back({file, std::string(sitemap_url), url, model::UrlChange::kRemoved,
+                      db::Value(nullptr), text_or_null(row.get<std::optional<std::string>>(1))});
+    }
+    page.last_url = std::move(url);
+  }
+  if (static_cast<std::int64_t>(rows.size()) < page_rows) page.last_url.reset();
+  for (std::size_t start = 0; start < gone.size(); start += kChunkRows) {
+    const std::size_t end = std::min(gone.size(), start + kChunkRows);
+    std::vector<db::Value> params{db::Value(file), db::Value(stamp.detected_at),
+                                  db::Value(stamp.job_id)};
+    for (std::size_t i = start; i < end; ++i) params.emplace_back(gone[i].url);
+    tx.exec("UPDATE sitemap_urls SET removed_at = $2, removed_in_job = $3, updated_at = $2 "
+            "WHERE sitemap_file_id = $1 AND url IN (" + placeholders(4, end - start) + ")",
+            params);
+  }
+  insert_changes(tx, stamp, gone);
+  page.counts.removed = static_cast<std::int64_t>(gone.size());
+  return page;
+}
+
+std::vector<DroppedSitemap> remove_dropped_sitemaps(db::Transaction& tx, const ChangeStamp& stamp,
+                                                    bool discovery_completed) {
+  const auto rows = tx.exec(
+      "UPDATE sitemap_files SET removed_at = $1, removed_in_job = $2, updated_at = $1 "
+      "WHERE domain_id = $3 AND removed_at IS NULL "
+      "AND id NOT IN (SELECT sitemap_file_id FROM job_sitemap_files WHERE job_id = $2) "
+      "AND (parent_sitemap_id IN (SELECT js.sitemap_file_id FROM job_sitemap_files js "
+      "JOIN sitemap_files p ON p.id = js.sitemap_file_id WHERE js.job_id = $2 "
+      "AND js.error IS NULL AND js.sitemap_type = 'index' AND NOT p.truncated) "
+      "OR parent_sitemap_id IN (SELECT r.id FROM sitemap_files r WHERE r.removed_in_job = $2) "
+      "OR ($4 AND parent_sitemap_id IS NULL AND discovery_method = 'robots_txt')) "
+      "RETURNING id, url",
+      {stamp.detected_at, stamp.job_id, stamp.domain_id, discovery_completed});
+  std::vector<DroppedSitemap> dropped;
+  for (const auto row : rows) dropped.push_back({row.get<std::string>(0), row.get<std::string>(1)});
+  return dropped;
+}
+
+namespace {
+
+std::string change_where(const ChangeQuery& q, std::vector<db::Value>& params) {
+  std::string where;
+  const auto add = [&](const std::string& condition, db::Value value) {
+    params.push_back(std::move(value));
+    where += (where.empty() ? " WHERE " : " AND ") + condition + std::to_string(params.size());
+  };
+  if (q.job_id) add("c.job_id = $", *q.job_id);
+  if (q.domain_id) add("c.domain_id = $", *q.domain_id);
+  if (q.since) add("c.detected_at >= $", *q.since);
+  if (q.change) add("c.change = $", *q.change);
+  return where;
+}
+
+}  // namespace
+
+std::vector<ChangeRow> list_changes(db::Transaction& tx, const ChangeQuery& q) {
+  std::vector<db::Value> params;
+  std::string where = change_where(q, params);
+  if (q.after) {
+    const auto n = params.size();
+    params.emplace_back(q.after->detected_at);
+    params.emplace_back(q.after->sitemap_url);
+    params.emplace_back(q.after->url);
+    where += (where.empty() ? " WHERE " : " AND ") +
+             ("(c.detected_at, c.sitemap_url, c.url) > ($" + std::to_string(n + 1) + ", $" +
+              std::to_string(n + 2) + ", $" + std::to_string(n + 3) + ")");
+  }
+  params.emplace_back(q.limit);
+  std::string sql =
+      "SELECT c.job_id, d.domain, c.sitemap_url, c.url, c.change, c.lastmod, c.previous_lastmod, "
+      "c.detected_at FROM url_changes c JOIN domains d ON d.id = c.domain_id" + where +
+      " ORDER BY c.detected_at, c.sitemap_url, c.url LIMIT $" + std::to_string(params.size());
+  if (!q.after) {
+    params.emplace_back(q.offset);
+    sql += " OFFSET $" + std::to_string(params.size());
+  }
+  std::vector<ChangeRow> out;
+  for (const auto row : tx.exec(sql, params)) {
+    ChangeRow c;
+    c.job_id = row.get<std::string>(0);
+    c.domain = row.get<std::string>(1);
+    c.sitemap_url = row.get<std::string>(2);
+    c.url = row.get<std::string>(3);
+    c.change = row.get<std::string>(4);
+    c.lastmod = row.get<std::optional<std::string>>(5);
+    c.previous_lastmod = row.get<std::optional<std::string>>(6);
+    c.detected_at = row.get<std::string>(7);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::int64_t count_changes(db::Transaction& tx, const ChangeQuery& q) {
+  std::vector<db::Value> params;
+  const std::string where = change_where(q, params);
+  return tx.exec("SELECT count(*) FROM url_changes c" + where, params).front().get<std::int64_t>(0);
+}
+
+}  // namespace scrapersky::store
