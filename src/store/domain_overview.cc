@@ -13,6 +13,7 @@ Conditions domain_url_conditions(const std::string& domain_id,
                                  const std::optional<std::string>& url_contains) {
   Conditions c;
   c.equals("f.domain_id", domain_id);
+  c.add("u.removed_at IS NULL");  // rows a re-scan marked removed are history (docs/changes.md)
   if (url_contains && !url_contains->empty()) c.contains("u.url", *url_contains);
   return c;
 }
@@ -81,10 +82,10 @@ LastmodHistogram lastmod_by_month(db::Transaction& tx, const std::string& domain
             "SELECT date_trunc('month', u.lastmod AT TIME ZONE 'UTC') AS month_start, "
             "count(*) AS url_count "
             "FROM sitemap_files f JOIN sitemap_urls u ON u.sitemap_file_id = f.id "
-            "WHERE f.domain_id = $1 GROUP BY 1) m ORDER BY m.month_start"
+            "WHERE f.domain_id = $1 AND u.removed_at IS NULL GROUP BY 1) m ORDER BY m.month_start"
           : "SELECT substr(u.lastmod, 1, 7) AS month, count(*) AS url_count "
             "FROM sitemap_files f JOIN sitemap_urls u ON u.sitemap_file_id = f.id "
-            "WHERE f.domain_id = $1 GROUP BY 1 ORDER BY 1";
+            "WHERE f.domain_id = $1 AND u.removed_at IS NULL GROUP BY 1 ORDER BY 1";
   const auto rows = tx.exec(sql, {domain_id});
   LastmodHistogram histogram;
   for (const auto row : rows) {

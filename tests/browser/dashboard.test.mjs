@@ -2,7 +2,8 @@
 // driven by playwright-core against `scrapersky serve` on loopback (SQLite in a temp dir)
 // and a loopback fixture site. Starts a scan from the form, waits for its row to reach
 // `complete` with the right counts, opens the domain, checks the lastmod chart is drawn with
-// data and the changes chart says it has none yet, searches URLs, shows a hostile URL as text
+// data and the changes chart with the first scan, searches URLs, re-scans the changed site and
+// sees +1 −1 ~1 in the row and a second bar group in the chart, shows a hostile URL as text
 // with no script run, reads /docs, and signs in through the prompt when keys are configured.
 // Fails on any console error, page error, failed request or HTTP error response (except the
 // one 401 that brings the sign-in prompt). Screenshots go to $ARTIFACTS (default
@@ -28,6 +29,8 @@ const cleanups = [];
 
 // ---- the fixture site --------------------------------------------------------------------
 const HOSTILE_PATH = '/x?q="><svg/onload=alert(1)>';
+// After the first scan the site changes: /post/5 added, /about removed, /post/1 with a new lastmod.
+let siteChanged = false;
 function fixtureSite() {
   const server = http.createServer((req, res) => {
     const base = `http://127.0.0.1:${server.address().port}`;
@@ -41,10 +44,12 @@ function fixtureSite() {
     } else if (req.url === '/sitemap_index.xml') {
       xml(`<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n<sitemap><loc>${base}/posts.xml</loc></sitemap>\n<sitemap><loc>${base}/pages.xml</loc></sitemap>\n</sitemapindex>\n`);
     } else if (req.url === '/posts.xml') {
-      xml(urlset([[`${base}/post/1`, '2025-11-03'], [`${base}/post/2`, '2025-12-24'], [`${base}/post/3`, '2026-01-05'],
-        [`${base}/post/4`, '2026-01-20T10:00:00+00:00'], [`${base}/blog/alpha`, '2026-01-21']]));
+      xml(urlset([[`${base}/post/1`, siteChanged ? '2026-02-01' : '2025-11-03'], [`${base}/post/2`, '2025-12-24'],
+        [`${base}/post/3`, '2026-01-05'], [`${base}/post/4`, '2026-01-20T10:00:00+00:00'], [`${base}/blog/alpha`, '2026-01-21'],
+        ...(siteChanged ? [[`${base}/post/5`, '2026-02-02']] : [])]));
     } else if (req.url === '/pages.xml') {
-      xml(urlset([[`${base}/about`, null], [`${base}/contact`, '2025-12-01'], [`${base}${HOSTILE_PATH}`, '2025-12-02']]));
+      xml(urlset([...(siteChanged ? [] : [[`${base}/about`, null]]), [`${base}/contact`, '2025-12-01'],
+        [`${base}${HOSTILE_PATH}`, '2025-12-02']]));
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
@@ -170,7 +175,7 @@ async function main() {
     domainId = decodeURIComponent(page.url().split('#/domain/')[1]);
   });
 
-  await step('the domain page draws the lastmod chart with data and says the change chart has none yet', async () => {
+  await step('the domain page draws the lastmod chart and the first scan in the change chart', async () => {
     await page.waitForSelector('#lastmod-chart[data-points]');
     const points = Number(await page.getAttribute('#lastmod-chart', 'data-points'));
     expect(points === 3, `lastmod months drawn: ${points}`);  // 2025-11, 2025-12, 2026-01
@@ -182,9 +187,9 @@ async function main() {
       return inked;
     });
     expect(drawn > 1000, `lastmod canvas has ${drawn} painted pixels`);
-    await page.waitForSelector('#changes-chart[data-points]');
+    await page.waitForSelector('#changes-chart[data-points="1"]');
     const note = await page.textContent('#changes-note');
-    expect(note.includes('No change data yet'), `changes note: ${note}`);
+    expect(note.includes('1 scan with change counts'), `changes note: ${note}`);
     await page.waitForSelector('#sitemap-tree li[data-sitemap-id]');
     const tree = await page.locator('#sitemap-tree li[data-sitemap-id]').count();
     expect(tree === 3, `sitemap tree nodes: ${tree}`);
@@ -213,6 +218,26 @@ async function main() {
     const csv = readFileSync(csvPath, 'utf8').trim().split('\r\n');
     expect(csv.length === 2 && csv[1].includes('svg/onload'), `CSV download: ${csv.join(' | ')}`);
     await page.screenshot({ path: `${artifacts}/05-domain-url-search.png`, fullPage: true });
+  });
+
+  await step('a re-scan after the site changed shows what changed in its row and in the change chart', async () => {
+    siteChanged = true;
+    await page.goto(`${open}/`);
+    await page.fill('form#scan-form input[name=target]', `${siteBase}/`);
+    await page.click('form#scan-form button[type=submit]');
+    // (a locator, not waitForFunction: the CSP forbids the eval that one needs)
+    await page.locator('tr[data-job-id][data-status=complete]').nth(1).waitFor({ timeout: DEADLINE_MS });
+    const newest = page.locator('tr[data-job-id]').first();
+    const changes = (await newest.locator('td.changes').textContent()).trim();
+    expect(changes === '+1 −1 ~1', `added/removed/changed of the re-scan: ${changes}`);
+    await page.screenshot({ path: `${artifacts}/05b-scans-after-rescan.png`, fullPage: true });
+    await newest.locator('a').first().click();
+    await page.waitForSelector('#changes-chart[data-points="2"]', { timeout: DEADLINE_MS });
+    const note = await page.textContent('#changes-note');
+    expect(note.includes('2 scans with change counts'), `changes note after the re-scan: ${note}`);
+    await page.waitForSelector('text=8 URLs');  // 8 listed: /post/5 added, /about removed (kept as history)
+    expect(await page.locator('#urls-table td.url-cell', { hasText: '/about' }).count() === 0, 'a removed URL is listed');
+    await page.screenshot({ path: `${artifacts}/05c-domain-after-rescan.png`, fullPage: true });
   });
 
   await step('/docs renders every operation of /openapi.json with an example', async () => {

@@ -78,9 +78,9 @@ function scanForm(onQueued) {
         el('input', { class: 'form-control', id: 'scan-max-pages', name: 'max_pages', type: 'number', min: '1', value: '1000' })),
       el('div', { class: 'col-md-2' },
         el('div', { class: 'form-check' },
-          el('input', { class: 'form-check-input', id: 'scan-full', name: 'full', type: 'checkbox', disabled: true }),
-          el('label', { class: 'form-check-label', for: 'scan-full', title: 'Every scan fetches every sitemap in full on this server version' },
-            'Full re-scan (always, for now)'))),
+          el('input', { class: 'form-check-input', id: 'scan-full', name: 'full', type: 'checkbox' }),
+          el('label', { class: 'form-check-label', for: 'scan-full', title: 'Fetch and parse every sitemap again, without conditional requests' },
+            'Full re-scan'))),
       el('div', { class: 'col-md-1' }, el('button', { class: 'btn btn-primary w-100', type: 'submit' }, 'Scan'))),
     status);
   form.addEventListener('submit', async (event) => {
@@ -95,7 +95,7 @@ function scanForm(onQueued) {
       try {
         const job = await apiFetch('/api/v3/sitemap/scan', {
           method: 'POST', headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ base_url: target, max_pages: maxPages }) });
+          body: JSON.stringify({ base_url: target, max_pages: maxPages, full: form.elements.full.checked }) });
         queued.push(job.job_id);
       } catch (e) {
         failures.push(`${target}: ${e.message}`);
