@@ -61,39 +61,38 @@ long long parse_integer(const Source& source, std::string_view name, long long f
   return value;
 }
 
-// Seconds, possibly fractional ("30", "2.5").
-std::chrono::milliseconds parse_seconds(const Source& source, std::string_view name,
-                                        std::chrono::milliseconds fallback, double min,
-                                        double max) {
+// A decimal number ("30", "2.5") within [min, max]; `unit` (" seconds" or empty) names it in
+// the errors.
+double parse_decimal(const Source& source, std::string_view name, double fallback, double min,
+                     double max, std::string_view unit) {
   const auto raw = source.get(name);
   if (!raw) return fallback;
   const std::string text = trim(*raw);
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !(value == value)) {
-    throw Error(std::string(name), fmt::format("'{}' is not a number of seconds", text));
+    throw Error(std::string(name), fmt::format("'{}' is not a number{}", text,
+                                               unit.empty() ? "" : fmt::format(" of{}", unit)));
   }
   if (value < min || value > max) {
     throw Error(std::string(name),
-                fmt::format("{} seconds is out of range ({} to {})", text, min, max));
+                fmt::format("{}{} is out of range ({} to {})", text, unit, min, max));
   }
+  return value;
+}
+
+// Seconds, possibly fractional ("30", "2.5").
+std::chrono::milliseconds parse_seconds(const Source& source, std::string_view name,
+                                        std::chrono::milliseconds fallback, double min,
+                                        double max) {
+  if (!source.get(name)) return fallback;
+  const double value = parse_decimal(source, name, 0, min, max, " seconds");
   return std::chrono::milliseconds(static_cast<long long>(value * 1000.0));
 }
 
 double parse_number(const Source& source, std::string_view name, double fallback, double min,
                     double max) {
-  const auto raw = source.get(name);
-  if (!raw) return fallback;
-  const std::string text = trim(*raw);
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !(value == value)) {
-    throw Error(std::string(name), fmt::format("'{}' is not a number", text));
-  }
-  if (value < min || value > max) {
-    throw Error(std::string(name), fmt::format("{} is out of range ({} to {})", text, min, max));
-  }
-  return value;
+  return parse_decimal(source, name, fallback, min, max, "");
 }
 
 bool parse_bool(const Source& source, std::string_view name, bool fallback) {
