@@ -237,6 +237,15 @@ async function main() {
     expect(note.includes('2 scans with change counts'), `changes note after the re-scan: ${note}`);
     await page.waitForSelector('text=8 URLs');  // 8 listed: /post/5 added, /about removed (kept as history)
     expect(await page.locator('#urls-table td.url-cell', { hasText: '/about' }).count() === 0, 'a removed URL is listed');
+    // The change history lists the three rows of the re-scan; the filter asks the server again.
+    await page.locator('#changes-table tbody tr').nth(2).waitFor({ timeout: DEADLINE_MS });
+    const kinds = (await page.locator('#changes-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.change))).sort().join(',');
+    expect(kinds === 'added,changed,removed', `change history rows: ${kinds}`);
+    await page.selectOption('#change-history select[name=change]', 'removed');
+    await page.waitForSelector('#changes-table tbody tr[data-change=removed]');
+    const removed = await page.locator('#changes-table tbody tr').count();
+    const removedUrl = await page.locator('#changes-table td.url-cell').first().textContent();
+    expect(removed === 1 && removedUrl.endsWith('/about'), `removed filter: ${removed} rows, ${removedUrl}`);
     await page.screenshot({ path: `${artifacts}/05c-domain-after-rescan.png`, fullPage: true });
   });
 

@@ -365,6 +365,43 @@ function urlSearch(domainId, box) {
   load();
 }
 
+// A domain's change history (GET /api/v3/domains/{id}/changes): filter by kind, paginated on
+// the server, newest scans last as the API orders them (detected_at, sitemap, URL).
+function changeHistory(domainId, box) {
+  let current = { change: '', page: 1 };
+  const results = el('div', { id: 'change-results' });
+  const filter = el('select', { class: 'form-select form-select-sm w-auto', name: 'change', 'aria-label': 'change kind' },
+    ['', 'added', 'removed', 'changed'].map((k) => el('option', { value: k }, k || 'all changes')));
+  filter.addEventListener('change', () => { current = { change: filter.value, page: 1 }; load(); });
+  const load = async () => {
+    const query = new URLSearchParams({ page: String(current.page), size: '50', ...(current.change ? { change: current.change } : {}) });
+    let page;
+    try {
+      page = await apiFetch(`/api/v3/domains/${encodeURIComponent(domainId)}/changes?${query}`);
+    } catch (e) {
+      results.replaceChildren(errorBox(e));
+      return;
+    }
+    if (!page.items.length) {
+      results.replaceChildren(el('p', { class: 'empty' }, current.change
+        ? `No URL was ${current.change} by a re-scan yet.`
+        : 'No changes recorded yet: changes are listed from a sitemap\'s second scan on (re-scan the domain).'));
+      return;
+    }
+    results.replaceChildren(
+      el('p', { class: 'small text-muted' }, `${fmtInt(page.total)} change${page.total === 1 ? '' : 's'}`),
+      el('table', { class: 'table table-sm', id: 'changes-table' },
+        el('thead', {}, el('tr', {}, ['detected', 'change', 'URL', 'lastmod', 'previous lastmod', 'sitemap'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, page.items.map((c) => el('tr', { dataset: { change: c.change } },
+          el('td', {}, text(c.detected_at)), el('td', {}, badge(c.change)),
+          el('td', { class: 'url-cell mono' }, c.url), el('td', {}, text(c.lastmod)),
+          el('td', {}, text(c.previous_lastmod)), el('td', { class: 'mono small' }, c.sitemap_url))))),
+      pager(page, (n) => { current.page = n; load(); }));
+  };
+  box.replaceChildren(el('div', { class: 'mb-2' }, filter), results);
+  load();
+}
+
 async function renderDomain(domainId) {
   const mine = generation;
   const header = el('div', {}, el('h1', { class: 'h4' }, 'Domain'));
@@ -372,12 +409,14 @@ async function renderDomain(domainId) {
   const lastmod = el('div');
   const changes = el('div');
   const urls = el('div', { id: 'domain-urls' });
+  const history = el('div', { id: 'change-history' });
   view.replaceChildren(header,
     el('div', { class: 'row g-3 mb-3', id: 'charts' },
       el('section', { class: 'col-lg-6' }, el('h2', { class: 'h6' }, 'URLs by lastmod month'), lastmod),
       el('section', { class: 'col-lg-6' }, el('h2', { class: 'h6' }, 'Added / removed / changed per scan'), changes)),
     el('section', { class: 'mb-3' }, el('h2', { class: 'h5' }, 'Sitemaps'), tree),
-    el('section', {}, el('h2', { class: 'h5' }, 'URLs'), urls));
+    el('section', { class: 'mb-3' }, el('h2', { class: 'h5' }, 'URLs'), urls),
+    el('section', {}, el('h2', { class: 'h5' }, 'Change history'), history));
   const guard = (promise, box) => promise.catch((e) => { if (mine === generation) box.replaceChildren(errorBox(e)); });
   const refresh = () => {
     if (mine !== generation) return;
@@ -407,6 +446,7 @@ async function renderDomain(domainId) {
   };
   refresh();
   urlSearch(domainId, urls);
+  changeHistory(domainId, history);
 }
 
 // ---- routing -----------------------------------------------------------------------------
