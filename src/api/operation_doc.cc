@@ -255,6 +255,18 @@ json build_components() {
                            {"changefreq", nullable_str("daily")},
                            {"priority", {{"type", "number"}, {"nullable", true}, {"example", 0.5}}},
                            {"sitemap_url", str("https://example.com/sitemap.xml")}});
+  s["DomainSchedule"] =
+      object({{"id", uuid()},
+              {"domain", str("example.com")},
+              {"rescan_interval_hours", {{"type", "number"}, {"nullable", true}, {"example", 24},
+                                         {"description", "The domain's override; null: RESCAN_INTERVAL_HOURS"}}},
+              {"last_scan_at", nullable_time()},
+              {"next_scan_at", nullable_time()}},
+             {}, "A domain and its re-scan schedule (docs/changes.md)");
+  s["DomainScheduleUpdate"] =
+      object({{"rescan_interval_hours", {{"type", "number"}, {"nullable", true}, {"minimum", 0}, {"example", 24},
+                                         {"description", "Hours (fractions allowed); 0: never; null: the global value"}}}},
+             {}, "A domain's re-scan interval");
   s["UrlChangeKind"] = {{"type", "string"},
                         {"enum", json::array({"added", "removed", "changed"})},
                         {"description", "A listed change (unchanged rows are counted, never listed)"}};

@@ -64,9 +64,10 @@ int run_serve(const ServeOptions& options) {
   }
 
   api::Router router;
-  api::routes::add_serve_routes(router, *engine, kVersion, [&workers]() -> std::string {
-    return workers ? worker_metrics(*workers) : std::string();
-  });
+  api::routes::add_serve_routes(
+      router, *engine, kVersion,
+      [&workers]() -> std::string { return workers ? worker_metrics(*workers) : std::string(); },
+      settings.api.rescan_interval_hours);
 
   api::HttpServer server(server_options, router);
   const auto port = server.start();

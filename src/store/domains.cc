@@ -34,4 +34,25 @@ void update_domain_scan_totals(db::Transaction& tx, std::string_view domain_id) 
       {id, now});
 }
 
+std::optional<DomainSchedule> find_domain_schedule(db::Transaction& tx,
+                                                  std::string_view domain_id) {
+  const auto rows = tx.exec(
+      "SELECT id, domain, rescan_interval_hours, last_complete_scan_at FROM domains WHERE id = $1",
+      {std::string(domain_id)});
+  if (rows.empty()) return std::nullopt;
+  const auto row = rows.front();
+  return DomainSchedule{row.get<std::string>("id"), row.get<std::string>("domain"),
+                        row.get<std::optional<double>>("rescan_interval_hours"),
+                        row.get<std::optional<std::string>>("last_complete_scan_at")};
+}
+
+bool set_domain_rescan_interval(db::Transaction& tx, std::string_view domain_id,
+                                std::optional<double> hours) {
+  db::Value value = nullptr;
+  if (hours) value = *hours;
+  return tx.exec("UPDATE domains SET rescan_interval_hours = $2, updated_at = $3 WHERE id = $1",
+                 {std::string(domain_id), value, utc_now()})
+             .affected_rows() > 0;
+}
+
 }  // namespace scrapersky::store

@@ -96,8 +96,9 @@ void add_operational_routes(Router& router, db::Engine& engine, std::string vers
 }
 
 void add_serve_routes(Router& router, db::Engine& engine, std::string version,
-                      std::function<std::string()> extra_metrics) {
-  add_v3_routes(router, engine);
+                      std::function<std::string()> extra_metrics,
+                      double rescan_interval_hours) {
+  add_v3_routes(router, engine, rescan_interval_hours);
   add_dashboard_routes(router);
   add_operational_routes(router, engine, std::move(version), std::move(extra_metrics));
 }

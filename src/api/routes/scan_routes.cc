@@ -192,7 +192,7 @@ void add_scan_routes(Router& router, db::Engine& engine) {
                       .responses = {{200, "The batch", "BatchStatusResponse"}}}});
 }
 
-void add_v3_routes(Router& router, db::Engine& engine) {
+void add_v3_routes(Router& router, db::Engine& engine, double rescan_interval_hours) {
   add_scan_routes(router, engine);
   add_domain_routes(router, engine);
   add_sitemap_file_routes(router, engine);
@@ -200,6 +200,7 @@ void add_v3_routes(Router& router, db::Engine& engine) {
   add_page_routes(router, engine);
   add_dashboard_data_routes(router, engine);
   add_change_routes(router, engine);
+  add_schedule_routes(router, engine, rescan_interval_hours);
 }
 
 }  // namespace scrapersky::api::routes

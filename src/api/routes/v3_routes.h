@@ -29,8 +29,12 @@ void add_page_routes(Router& router, db::Engine& engine);
 // GET /domains/{domain_id}/lastmod-months, GET /domains/{domain_id}/urls.
 void add_dashboard_data_routes(Router& router, db::Engine& engine);
 
+// GET /api/v3/domains/{domain_id}, PUT /api/v3/domains/{domain_id}/schedule; next_scan_at uses
+// `rescan_interval_hours` (RESCAN_INTERVAL_HOURS) where a domain has no override.
+void add_schedule_routes(Router& router, db::Engine& engine, double rescan_interval_hours);
+
 // All of the above.
-void add_v3_routes(Router& router, db::Engine& engine);
+void add_v3_routes(Router& router, db::Engine& engine, double rescan_interval_hours = 0);
 
 // /healthz, /readyz (a round trip through the pool), /metrics (pool, jobs by status, fetched
 // sitemaps and bytes, URLs stored, plus `extra_metrics` lines, e.g. the workers'), and
@@ -42,7 +46,8 @@ void add_operational_routes(Router& router, db::Engine& engine, std::string vers
 // dashboard's pages and assets (/, /docs, /assets/{name}), then the operational routes. The
 // OpenAPI test builds its document from this same table.
 void add_serve_routes(Router& router, db::Engine& engine, std::string version,
-                      std::function<std::string()> extra_metrics = {});
+                      std::function<std::string()> extra_metrics = {},
+                      double rescan_interval_hours = 0);
 
 // The Prometheus text /metrics answers (without the extra lines).
 std::string render_metrics(db::Engine& engine);

@@ -122,8 +122,9 @@ TEST_F(EndpointsTest, OpenApiListsEveryRoute) {
     ++operations;
   }
   // 21 of the reference + /urls + healthz, readyz, metrics, openapi.json, + the dashboard's
-  // four data routes and its three page routes (/, /docs, /assets/{name}) + the two change lists.
-  EXPECT_EQ(operations, 35);
+  // four data routes and its three page routes (/, /docs, /assets/{name}) + the two change lists
+  // + a domain and its schedule.
+  EXPECT_EQ(operations, 37);
 }
 
 // ---- scans and batches ----
@@ -164,6 +165,39 @@ TEST_F(EndpointsTest, AFullScanIsQueuedAsSuchAndTheStatusCarriesTheChangeCounts)
   EXPECT_EQ(metadata["sitemaps_not_modified"], 4);
   EXPECT_EQ(api_->post("/api/v3/sitemap/scan", {{"base_url", "example.com"}, {"full", "maybe"}}).status,
             422);
+}
+
+TEST_F(EndpointsTest, ADomainsScheduleIsReadAndSetWithItsNextScanAnd404And422) {
+  const auto domain_id = submit_domains({"schedule.example"})[0];
+  auto r = api_->get("/api/v3/domains/" + domain_id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["domain"], "schedule.example");
+  EXPECT_EQ(r.json()["rescan_interval_hours"], nullptr);
+  EXPECT_EQ(r.json()["last_scan_at"], nullptr);
+  EXPECT_EQ(r.json()["next_scan_at"], nullptr);  // never scanned, and no global interval here
+
+  db_->query("UPDATE domains SET last_complete_scan_at = '2026-03-01T10:00:00Z' WHERE id = $1", {domain_id});
+  r = api_->put("/api/v3/domains/" + domain_id + "/schedule", {{"rescan_interval_hours", 1.5}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["rescan_interval_hours"], 1.5);
+  EXPECT_EQ(r.json()["last_scan_at"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(r.json()["next_scan_at"], "2026-03-01T11:30:00Z");
+  EXPECT_EQ(api_->get("/api/v3/domains/" + domain_id).json()["next_scan_at"], "2026-03-01T11:30:00Z");
+
+  r = api_->put("/api/v3/domains/" + domain_id + "/schedule", {{"rescan_interval_hours", 0}});
+  EXPECT_EQ(r.json()["rescan_interval_hours"], 0.0);
+  EXPECT_EQ(r.json()["next_scan_at"], nullptr);  // 0: never
+  r = api_->put("/api/v3/domains/" + domain_id + "/schedule", {{"rescan_interval_hours", nullptr}});
+  EXPECT_EQ(r.json()["rescan_interval_hours"], nullptr);
+
+  for (const auto& bad : {nlohmann::json{{"rescan_interval_hours", -1}},
+                          nlohmann::json{{"rescan_interval_hours", "daily"}}, nlohmann::json::object()}) {
+    EXPECT_EQ(api_->put("/api/v3/domains/" + domain_id + "/schedule", bad).status, 422) << bad;
+  }
+  const auto unknown = model::new_uuid_v4();
+  EXPECT_EQ(api_->get("/api/v3/domains/" + unknown).status, 404);
+  EXPECT_EQ(api_->put("/api/v3/domains/" + unknown + "/schedule", {{"rescan_interval_hours", 2}}).status, 404);
+  EXPECT_EQ(api_->get("/api/v3/domains/not-a-uuid").status, 422);
 }
 
 TEST_F(EndpointsTest, ChangeListsComeInOrderFilteredAndPagedWith404And422) {

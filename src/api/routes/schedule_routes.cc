@@ -1,0 +1,100 @@
+// A domain and its re-scan schedule (docs/changes.md, "Scheduled re-scans"):
+// GET /api/v3/domains/{domain_id}, PUT /api/v3/domains/{domain_id}/schedule.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "api/routes/route_support.h"
+#include "api/routes/v3_routes.h"
+#include "db/timestamps.h"
+#include "store/domains.h"
+
+namespace scrapersky::api::routes {
+namespace {
+
+using nlohmann::json;
+
+// When the domain is next due: its last complete scan plus its interval (the override, else
+// the global value); nullopt when the interval is 0 (never) or it was never scanned completely.
+std::optional<std::string> next_scan_at(const store::DomainSchedule& d, double global_hours) {
+  const double hours = d.rescan_interval_hours.value_or(global_hours);
+  if (!(hours > 0) || !d.last_scan_at) return std::nullopt;
+  int y = 0, mo = 0, day = 0, h = 0, mi = 0, s = 0;
+  if (std::sscanf(d.last_scan_at->c_str(), "%d-%d-%dT%d:%d:%dZ", &y, &mo, &day, &h, &mi, &s) != 6) {
+    return std::nullopt;
+  }
+  const auto days = std::chrono::sys_days{std::chrono::year{y} / mo / day}.time_since_epoch().count();
+  const std::int64_t last = static_cast<std::int64_t>(days) * 86'400 + h * 3'600 + mi * 60 + s;
+  return db::utc_from_unix_seconds(last + std::llround(hours * 3'600.0));
+}
+
+json schedule_json(const store::DomainSchedule& d, double global_hours) {
+  const auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  return {{"id", d.id},
+          {"domain", d.domain},
+          {"rescan_interval_hours", nullable(d.rescan_interval_hours)},
+          {"last_scan_at", nullable(d.last_scan_at)},
+          {"next_scan_at", nullable(next_scan_at(d, global_hours))}};
+}
+
+Response get_domain(db::Engine& engine, Request& request, double global_hours) {
+  const auto id = path_uuid(request, "domain_id");
+  const auto domain =
+      single_read(engine, [&](db::Transaction& tx) { return store::find_domain_schedule(tx, id); });
+  if (!domain) throw ApiError(404, "Domain not found", "No domain with id " + id);
+  return Response::json(200, schedule_json(*domain, global_hours));
+}
+
+// {"rescan_interval_hours": N} (0: never; null: the global value; negative or not a number: 422).
+std::optional<double> interval_of(const Request& request) {
+  auto body = JsonBody::parse(request);
+  const auto& raw = body.raw();
+  const auto field = raw.find("rescan_interval_hours");
+  const json loc = json::array({"body", "rescan_interval_hours"});
+  if (field == raw.end()) {
+    throw validation_error({FieldError{loc, "Field required", "missing", nullptr, nullptr}});
+  }
+  if (field->is_null()) return std::nullopt;
+  if (!field->is_number() || !std::isfinite(field->get<double>())) {
+    throw validation_error({value_error(loc, "Input should be a valid number", *field)});
+  }
+  const double hours = field->get<double>();
+  if (hours < 0) {
+    throw validation_error({FieldError{loc, "Input should be greater than or equal to 0",
+                                       "greater_than_equal", *field, {{"ge", 0}}}});
+  }
+  return hours;
+}
+
+Response put_schedule(db::Engine& engine, Request& request, double global_hours) {
+  const auto id = path_uuid(request, "domain_id");
+  const auto hours = interval_of(request);
+  const auto domain = write_unit(engine, [&](db::Transaction& tx) {
+    return store::set_domain_rescan_interval(tx, id, hours) ? store::find_domain_schedule(tx, id)
+                                                            : std::nullopt;
+  });
+  if (!domain) throw ApiError(404, "Domain not found", "No domain with id " + id);
+  return Response::json(200, schedule_json(*domain, global_hours));
+}
+
+}  // namespace
+
+void add_schedule_routes(Router& router, db::Engine& engine, double rescan_interval_hours) {
+  db::Engine* e = &engine;
+  const double global = rescan_interval_hours;
+  router.add("GET", "/api/v3/domains/{domain_id}",
+             with_db_errors([e, global](Request& r) { return get_domain(*e, r, global); }),
+             {.summary = "A domain with its re-scan schedule",
+              .doc = {.parameters = {path_uuid_param("domain_id")},
+                      .responses = {{200, "The domain and its schedule", "DomainSchedule"},
+                                    {404, "No such domain", "ErrorEnvelope"}}}});
+  router.add("PUT", "/api/v3/domains/{domain_id}/schedule",
+             with_db_errors([e, global](Request& r) { return put_schedule(*e, r, global); }),
+             {.summary = "Set a domain's re-scan interval (0: never; null: the global value)",
+              .doc = {.parameters = {path_uuid_param("domain_id")},
+                      .request_body = "DomainScheduleUpdate",
+                      .responses = {{200, "The domain and its schedule", "DomainSchedule"},
+                                    {404, "No such domain", "ErrorEnvelope"}}}});
+}
+
+}  // namespace scrapersky::api::routes
