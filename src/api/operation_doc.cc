@@ -240,7 +240,9 @@ json build_components() {
                                {"url_count", integer(120)},
                                {"last_scan_at", nullable_time()},
                                {"last_job_id", nullable_uuid()},
-                               {"last_job_status", nullable_ref("JobStatus")}},
+                               {"last_job_status", nullable_ref("JobStatus")},
+                               {"rescan_interval_hours", {{"type", "number"}, {"nullable", true}, {"example", 24}}},
+                               {"next_scan_at", nullable_time()}},
                               {}, "A domain with its counts, for the dashboard");
   s["DomainSummaryPage"] = page_of("DomainSummary", "A page of domain summaries, by name");
   s["LastmodMonth"] = object({{"month", nullable_str("2026-01")}, {"url_count", integer(42)}}, {},

@@ -30,7 +30,8 @@ RecordPage<DomainSummary> list_domain_summaries(db::Transaction& tx,
   // The page is cut first (by name, on the unique index), then each of its rows looks up its
   // counts: per-row subqueries on indexed columns, never a join over every domain.
   const auto rows = tx.exec(
-      "SELECT p.id, p.domain, p.sitemap_urls, p.total_count, "
+      "SELECT p.id, p.domain, p.sitemap_urls, p.total_count, p.rescan_interval_hours, "
+      "p.last_complete_scan_at, "
       "(SELECT count(*) FROM sitemap_files f WHERE f.domain_id = p.id) AS sitemap_count, "
       "(SELECT j.created_at FROM jobs j WHERE j.domain_id = p.id "
       " ORDER BY j.created_at DESC, j.job_id DESC LIMIT 1) AS last_scan_at, "
@@ -38,7 +39,8 @@ RecordPage<DomainSummary> list_domain_summaries(db::Transaction& tx,
       " ORDER BY j.created_at DESC, j.job_id DESC LIMIT 1) AS last_job_id, "
       "(SELECT j.status FROM jobs j WHERE j.domain_id = p.id "
       " ORDER BY j.created_at DESC, j.job_id DESC LIMIT 1) AS last_job_status "
-      "FROM (SELECT d.id, d.domain, d.sitemap_urls, (SELECT count(*) FROM domains d" +
+      "FROM (SELECT d.id, d.domain, d.sitemap_urls, d.rescan_interval_hours, "
+      "d.last_complete_scan_at, (SELECT count(*) FROM domains d" +
           where + ") AS total_count FROM domains d" + where + " ORDER BY d.domain, d.id LIMIT " +
           limit_p + " OFFSET " + offset_p + ") p ORDER BY p.domain, p.id",
       c.params());
@@ -52,6 +54,8 @@ RecordPage<DomainSummary> list_domain_summaries(db::Transaction& tx,
     s.last_scan_at = row.get<std::optional<std::string>>("last_scan_at");
     s.last_job_id = row.get<std::optional<std::string>>("last_job_id");
     s.last_job_status = row.get<std::optional<std::string>>("last_job_status");
+    s.rescan_interval_hours = row.get<std::optional<double>>("rescan_interval_hours");
+    s.last_complete_scan_at = row.get<std::optional<std::string>>("last_complete_scan_at");
     page.items.push_back(std::move(s));
   }
   if (!rows.empty()) page.total = rows.front().get<std::int64_t>("total_count");

@@ -21,6 +21,8 @@ struct DomainSummary {
   std::optional<std::string> last_scan_at;  // the newest job's created_at
   std::optional<std::string> last_job_id;
   std::optional<std::string> last_job_status;
+  std::optional<double> rescan_interval_hours;       // the domain's override (docs/changes.md)
+  std::optional<std::string> last_complete_scan_at;  // for its next scan
 };
 
 // By name; `name_contains` matches case-insensitively and literally.

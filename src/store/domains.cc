@@ -1,5 +1,11 @@
 #include "store/domains.h"
 
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "db/timestamps.h"
+
 #include "store/clock.h"
 #include "model/uuid.h"
 
@@ -44,6 +50,22 @@ std::optional<DomainSchedule> find_domain_schedule(db::Transaction& tx,
   return DomainSchedule{row.get<std::string>("id"), row.get<std::string>("domain"),
                         row.get<std::optional<double>>("rescan_interval_hours"),
                         row.get<std::optional<std::string>>("last_complete_scan_at")};
+}
+
+std::optional<std::string> next_scan_at(std::optional<double> override_hours,
+                                        const std::optional<std::string>& last_complete_scan_at,
+                                        double global_hours) {
+  const double hours = override_hours.value_or(global_hours);
+  if (!(hours > 0) || !last_complete_scan_at) return std::nullopt;
+  int y = 0, mo = 0, day = 0, h = 0, mi = 0, s = 0;
+  if (std::sscanf(last_complete_scan_at->c_str(), "%d-%d-%dT%d:%d:%dZ", &y, &mo, &day, &h, &mi,
+                  &s) != 6) {
+    return std::nullopt;
+  }
+  const auto days =
+      std::chrono::sys_days{std::chrono::year{y} / mo / day}.time_since_epoch().count();
+  const std::int64_t last = static_cast<std::int64_t>(days) * 86'400 + h * 3'600 + mi * 60 + s;
+  return db::utc_from_unix_seconds(last + std::llround(hours * 3'600.0));
 }
 
 bool set_domain_rescan_interval(db::Transaction& tx, std::string_view domain_id,

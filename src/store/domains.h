@@ -23,6 +23,11 @@ struct DomainSchedule {
   std::optional<std::string> last_scan_at;      // its last complete scan
 };
 std::optional<DomainSchedule> find_domain_schedule(db::Transaction& tx, std::string_view domain_id);
+// When a domain is next due for a re-scan: its last complete scan plus its interval (the
+// override, else `global_hours`); nullopt when that is 0 (never) or it never completed a scan.
+std::optional<std::string> next_scan_at(std::optional<double> override_hours,
+                                        const std::optional<std::string>& last_complete_scan_at,
+                                        double global_hours);
 // Sets (or with nullopt clears) the domain's override; false when there is no such domain.
 bool set_domain_rescan_interval(db::Transaction& tx, std::string_view domain_id,
                                 std::optional<double> hours);

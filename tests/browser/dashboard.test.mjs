@@ -246,7 +246,18 @@ async function main() {
     const removed = await page.locator('#changes-table tbody tr').count();
     const removedUrl = await page.locator('#changes-table td.url-cell').first().textContent();
     expect(removed === 1 && removedUrl.endsWith('/about'), `removed filter: ${removed} rows, ${removedUrl}`);
+    // The schedule: no interval (and none on the server), then every 12 hours from the last complete scan.
+    await page.waitForSelector('#schedule-status:has-text("No scan scheduled")');
+    await page.fill('#schedule-form input[name=rescan_interval_hours]', '12');
+    await page.click('#schedule-form button[type=submit]');
+    await page.waitForSelector('#schedule-status:has-text("Next scan 20")');
     await page.screenshot({ path: `${artifacts}/05c-domain-after-rescan.png`, fullPage: true });
+    await page.click('#nav-domains');
+    const next = page.locator('#domains-table td.next-scan').first();
+    await next.waitFor();
+    const nextText = (await next.textContent()).trim();
+    expect(/^20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(nextText), `next scan in the domain list: ${nextText}`);
+    await page.screenshot({ path: `${artifacts}/05d-domains-next-scan.png`, fullPage: true });
   });
 
   await step('/docs renders every operation of /openapi.json with an example', async () => {

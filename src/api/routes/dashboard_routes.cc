@@ -7,6 +7,7 @@
 #include "api/routes/v3_routes.h"
 #include "model/enums.h"
 #include "store/domain_overview.h"
+#include "store/domains.h"
 #include "store/jobs.h"
 
 namespace scrapersky::api::routes {
@@ -58,7 +59,7 @@ Response jobs(db::Engine& engine, Request& request) {
   return Response::json(200, paginated(std::move(items), records.total, page, size));
 }
 
-Response domain_summaries(db::Engine& engine, Request& request) {
+Response domain_summaries(db::Engine& engine, Request& request, double rescan_interval_hours) {
   QueryParams q(request);
   const auto page = q.integer("page", 1, {.min = 1});
   const auto size = q.integer("size", 20, {.min = 1, .max = 100});
@@ -77,7 +78,11 @@ Response domain_summaries(db::Engine& engine, Request& request) {
                      {"url_count", d.url_count},
                      {"last_scan_at", nullable(d.last_scan_at)},
                      {"last_job_id", nullable(d.last_job_id)},
-                     {"last_job_status", nullable(d.last_job_status)}});
+                     {"last_job_status", nullable(d.last_job_status)},
+                     {"rescan_interval_hours", nullable(d.rescan_interval_hours)},
+                     {"next_scan_at", nullable(store::next_scan_at(d.rescan_interval_hours,
+                                                                   d.last_complete_scan_at,
+                                                                   rescan_interval_hours))}});
   }
   return Response::json(200, paginated(std::move(items), records.total, page, size));
 }
@@ -167,7 +172,7 @@ Response domain_urls(db::Engine& engine, Request& request) {
 
 }  // namespace
 
-void add_dashboard_data_routes(Router& router, db::Engine& engine) {
+void add_dashboard_data_routes(Router& router, db::Engine& engine, double rescan_interval_hours) {
   db::Engine* e = &engine;
   const auto page_params = [](std::int64_t default_size, std::int64_t max_size) {
     return std::vector<ParameterDoc>{query_int_param("page", 1, 1, std::nullopt),
@@ -184,7 +189,9 @@ void add_dashboard_data_routes(Router& router, db::Engine& engine) {
   auto domain_params = page_params(20, 100);
   domain_params.push_back(query_string_param("q", "Name contains (case-insensitive)"));
   router.add("GET", "/api/v3/domain-summaries",
-             with_db_errors([e](Request& r) { return domain_summaries(*e, r); }),
+             with_db_errors([e, rescan_interval_hours](Request& r) {
+               return domain_summaries(*e, r, rescan_interval_hours);
+             }),
              {.summary = "Domains by name with sitemap count, URL count and last scan",
               .doc = {.parameters = domain_params,
                       .responses = {{200, "A page of domains", "DomainSummaryPage"}},

@@ -198,7 +198,7 @@ void add_v3_routes(Router& router, db::Engine& engine, double rescan_interval_ho
   add_sitemap_file_routes(router, engine);
   add_sitemap_ingest_routes(router, engine);
   add_page_routes(router, engine);
-  add_dashboard_data_routes(router, engine);
+  add_dashboard_data_routes(router, engine, rescan_interval_hours);
   add_change_routes(router, engine);
   add_schedule_routes(router, engine, rescan_interval_hours);
 }

@@ -1,12 +1,9 @@
 // A domain and its re-scan schedule (docs/changes.md, "Scheduled re-scans"):
 // GET /api/v3/domains/{domain_id}, PUT /api/v3/domains/{domain_id}/schedule.
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 
 #include "api/routes/route_support.h"
 #include "api/routes/v3_routes.h"
-#include "db/timestamps.h"
 #include "store/domains.h"
 
 namespace scrapersky::api::routes {
@@ -14,27 +11,13 @@ namespace {
 
 using nlohmann::json;
 
-// When the domain is next due: its last complete scan plus its interval (the override, else
-// the global value); nullopt when the interval is 0 (never) or it was never scanned completely.
-std::optional<std::string> next_scan_at(const store::DomainSchedule& d, double global_hours) {
-  const double hours = d.rescan_interval_hours.value_or(global_hours);
-  if (!(hours > 0) || !d.last_scan_at) return std::nullopt;
-  int y = 0, mo = 0, day = 0, h = 0, mi = 0, s = 0;
-  if (std::sscanf(d.last_scan_at->c_str(), "%d-%d-%dT%d:%d:%dZ", &y, &mo, &day, &h, &mi, &s) != 6) {
-    return std::nullopt;
-  }
-  const auto days = std::chrono::sys_days{std::chrono::year{y} / mo / day}.time_since_epoch().count();
-  const std::int64_t last = static_cast<std::int64_t>(days) * 86'400 + h * 3'600 + mi * 60 + s;
-  return db::utc_from_unix_seconds(last + std::llround(hours * 3'600.0));
-}
-
 json schedule_json(const store::DomainSchedule& d, double global_hours) {
   const auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
   return {{"id", d.id},
           {"domain", d.domain},
           {"rescan_interval_hours", nullable(d.rescan_interval_hours)},
           {"last_scan_at", nullable(d.last_scan_at)},
-          {"next_scan_at", nullable(next_scan_at(d, global_hours))}};
+          {"next_scan_at", nullable(store::next_scan_at(d.rescan_interval_hours, d.last_scan_at, global_hours))}};
 }
 
 Response get_domain(db::Engine& engine, Request& request, double global_hours) {

@@ -27,7 +27,7 @@ void add_page_routes(Router& router, db::Engine& engine);
 
 // The dashboard's reads (docs/api.md, "Dashboard endpoints"): GET /jobs, GET /domain-summaries,
 // GET /domains/{domain_id}/lastmod-months, GET /domains/{domain_id}/urls.
-void add_dashboard_data_routes(Router& router, db::Engine& engine);
+void add_dashboard_data_routes(Router& router, db::Engine& engine, double rescan_interval_hours = 0);
 
 // GET /api/v3/domains/{domain_id}, PUT /api/v3/domains/{domain_id}/schedule; next_scan_at uses
 // `rescan_interval_hours` (RESCAN_INTERVAL_HOURS) where a domain has no override.

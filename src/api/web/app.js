@@ -213,13 +213,14 @@ async function renderDomains(params) {
       list.replaceChildren(
         el('p', { class: 'text-muted small' }, `${fmtInt(page.total)} domain${page.total === 1 ? '' : 's'}`),
         el('table', { class: 'table table-sm', id: 'domains-table' },
-          el('thead', {}, el('tr', {}, ['Domain', 'Sitemaps', 'URLs', 'Last scan', 'Last job'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('thead', {}, el('tr', {}, ['Domain', 'Sitemaps', 'URLs', 'Last scan', 'Last job', 'Next scan'].map((h) => el('th', { scope: 'col' }, h)))),
           el('tbody', {}, page.items.map((d) => el('tr', { dataset: { domainId: d.id } },
             el('td', {}, el('a', { href: `#/domain/${encodeURIComponent(d.id)}`, class: 'domain-link' }, d.domain)),
             el('td', {}, fmtInt(d.sitemap_count)),
             el('td', {}, fmtInt(d.url_count)),
             el('td', {}, text(d.last_scan_at)),
-            el('td', {}, d.last_job_status ? badge(d.last_job_status) : '—'))))),
+            el('td', {}, d.last_job_status ? badge(d.last_job_status) : '—'),
+            el('td', { class: 'next-scan' }, text(d.next_scan_at)))))),
         pager(page, (n) => { location.hash = `#/domains?${new URLSearchParams({ q, page: String(n) })}`; }));
     }
     const busy = page.items.some((d) => d.last_job_status === 'pending' || d.last_job_status === 'running');
@@ -402,6 +403,34 @@ function changeHistory(domainId, box) {
   load();
 }
 
+// A domain's re-scan interval (GET /api/v3/domains/{id}, PUT .../schedule): empty = the
+// server's RESCAN_INTERVAL_HOURS, 0 = never.
+function scheduleForm(domainId, box) {
+  const status = el('span', { class: 'small text-muted', id: 'schedule-status' });
+  const input = el('input', { class: 'form-control form-control-sm w-auto', name: 'rescan_interval_hours', type: 'number', min: '0', step: 'any', placeholder: 'server default', 'aria-label': 'Re-scan every (hours)' });
+  const form = el('form', { class: 'd-flex gap-2 align-items-center', id: 'schedule-form' },
+    el('label', { class: 'small', for: 'schedule-hours' }, 'Re-scan every'), input, el('span', { class: 'small' }, 'hours'),
+    el('button', { class: 'btn btn-sm btn-outline-primary', type: 'submit' }, 'Save'), status);
+  input.id = 'schedule-hours';
+  const show = (d) => {
+    input.value = d.rescan_interval_hours === null ? '' : String(d.rescan_interval_hours);
+    status.textContent = d.next_scan_at ? `Next scan ${d.next_scan_at}` : 'No scan scheduled';
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const raw = input.value.trim();
+    try {
+      show(await apiFetch(`/api/v3/domains/${encodeURIComponent(domainId)}/schedule`, {
+        method: 'PUT', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ rescan_interval_hours: raw === '' ? null : Number(raw) }) }));
+    } catch (e) {
+      status.replaceChildren(errorBox(e));
+    }
+  });
+  box.replaceChildren(form);
+  apiFetch(`/api/v3/domains/${encodeURIComponent(domainId)}`).then(show).catch((e) => box.replaceChildren(errorBox(e)));
+}
+
 async function renderDomain(domainId) {
   const mine = generation;
   const header = el('div', {}, el('h1', { class: 'h4' }, 'Domain'));
@@ -410,7 +439,8 @@ async function renderDomain(domainId) {
   const changes = el('div');
   const urls = el('div', { id: 'domain-urls' });
   const history = el('div', { id: 'change-history' });
-  view.replaceChildren(header,
+  const scheduleBox = el('div', { id: 'schedule' });
+  view.replaceChildren(header, el('section', { class: 'mb-3' }, scheduleBox),
     el('div', { class: 'row g-3 mb-3', id: 'charts' },
       el('section', { class: 'col-lg-6' }, el('h2', { class: 'h6' }, 'URLs by lastmod month'), lastmod),
       el('section', { class: 'col-lg-6' }, el('h2', { class: 'h6' }, 'Added / removed / changed per scan'), changes)),
@@ -447,6 +477,7 @@ async function renderDomain(domainId) {
   refresh();
   urlSearch(domainId, urls);
   changeHistory(domainId, history);
+  scheduleForm(domainId, scheduleBox);
 }
 
 // ---- routing -----------------------------------------------------------------------------
