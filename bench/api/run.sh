@@ -17,29 +17,9 @@ THREADS="${BENCH_THREADS:-2}"
 DOMAINS="${BENCH_DOMAINS:-10000}"
 KEY="bench-api-key-$$"
 
-[[ -x "$BIN" ]] || { echo "no scrapersky binary at $BIN (build the scrapersky target)" >&2; exit 2; }
-[[ -f "$ROOT/.tmp/test-servers.env" ]] || { echo "run scripts/test-servers.sh start first" >&2; exit 2; }
-# shellcheck disable=SC1091
-source "$ROOT/.tmp/test-servers.env"
-
-with_db() {  # URL with its database name replaced
-  local url="$1" name="$2"
-  python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$url" "$name"
-}
-
-DB="bench_api_$$"
-DIRECT="$(with_db "$SCRAPERSKY_TEST_PG_URL" "$DB")"
-BOUNCED="$(with_db "$SCRAPERSKY_TEST_PGBOUNCER_URL" "$DB")"
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-WORK="$(mktemp -d)"
-SERVE_PID=""
-
-cleanup() {
-  if [[ -n "$SERVE_PID" ]]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
-  psql "$SCRAPERSKY_TEST_PG_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+DB_PREFIX="bench_api"
+# shellcheck source=bench/api/common.sh
+source "$ROOT/bench/api/common.sh"
 
 psql "$SCRAPERSKY_TEST_PG_URL" -X -q -c "CREATE DATABASE $DB" >/dev/null
 DATABASE_URL="$BOUNCED" "$BIN" migrate >/dev/null 2>&1
