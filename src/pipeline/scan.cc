@@ -195,7 +195,7 @@ ScanSummary ScanRunner::run(const ScanJob& job, ScanProgress* progress,
       const RescanBasis basis = units.write("reading the stored sitemaps", [&](db::Transaction& tx) {
         return rescan_basis(store::list_domain_sitemaps(tx, domain_id), job.full);
       });
-      UrlStorage storage(job.job_id, domain_id, progress);
+      UrlStorage storage(job.job_id, domain_id, progress, tuning_.held_rows_budget);
       CrawlWriter<store::UrlRow> writer(storage, units_for(job), tuning_.writer);
       Crawl crawl(client_, writer, limits, &basis);
       writer.stop_on_failure(crawl);

@@ -69,6 +69,10 @@ struct ScanProgress {
 
 struct ScanTuning {
   WriterTuning writer{};
+  // Listed rows of sitemap files that existed before, held until each file ends and then
+  // compared with the stored rows in one walk (~200 bytes a row). Past it the largest held file
+  // is compared batch by batch (docs/changes.md, "Files that existed before").
+  std::size_t held_rows_budget = 250'000;
   // Background workers: a scan cut short by stop(), or whose writes outlived the retry budget,
   // hands its job back to the queue (pending, lease cleared) rather than failing it
   // (docs/workers.md).

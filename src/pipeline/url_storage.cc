@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
@@ -34,17 +35,20 @@ void sort_by_key(store::UrlBatch& batch) {
   std::sort(batch.rows.begin(), batch.rows.end(), in_key_order);
 }
 
-// Rows of the removal walk per unit of work.
+// Stored rows read per unit of work by the walks over a file (comparison, removal).
 constexpr std::int64_t kRemovalPageRows = 10'000;
+
 
 std::uint64_t url_key(std::string_view url) { return std::hash<std::string_view>{}(url); }
 
 }  // namespace
 
-UrlStorage::UrlStorage(std::string job_id, std::string domain_id, ScanProgress* progress)
+UrlStorage::UrlStorage(std::string job_id, std::string domain_id, ScanProgress* progress,
+                       std::size_t held_rows_budget)
     : job_id_(std::move(job_id)),
       domain_id_(std::move(domain_id)),
       progress_(progress),
+      held_rows_budget_(held_rows_budget),
       detected_at_(store::utc_now()) {}
 
 store::ChangeStamp UrlStorage::stamp() const { return {job_id_, domain_id_, detected_at_}; }
@@ -94,18 +98,36 @@ std::string UrlStorage::store_sitemap(StoreUnits& units, const SitemapRef& ref,
 
 std::int64_t UrlStorage::store_rows(StoreUnits& units,
                                     std::vector<FiledRow<store::UrlRow>>& rows) {
+  const auto count = static_cast<std::int64_t>(rows.size());
   store::UrlBatch fresh, known;
   fresh.domain_id = known.domain_id = domain_id_;
   std::map<std::string, std::uint32_t> fresh_files, known_files;
   for (auto& filed : rows) {
     if (created_files_.count(filed.file_id) != 0) {
       add_to(fresh, fresh_files, filed.file_id, std::move(filed.row));
-    } else {
+    } else if (probed_files_.count(filed.file_id) != 0) {
       add_to(known, known_files, filed.file_id, std::move(filed.row));
+    } else {
+      held_file(filed.file_id).add(std::move(filed.row));
+      ++held_rows_;
     }
   }
   std::vector<FiledRow<store::UrlRow>>().swap(rows);
+  // Over the budget, the largest held file is compared batch by batch from now on.
+  while (held_rows_ > held_rows_budget_) {
+    const auto largest = std::max_element(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
+      return a.second.size() < b.second.size();
+    });
+    held_rows_ -= largest->second.size();
+    for (auto& row : largest->second.release()) {
+      add_to(known, known_files, largest->first, std::move(row));
+    }
+    probed_files_.insert(largest->first);
+    held_.erase(largest);
+  }
   sort_by_key(fresh);
+  sort_by_key(known);  // the reads of the stored rows then walk the key in order too
+  if (!known.rows.empty()) refresh_statistics(units);
   for (const auto& row : known.rows) {
     listed_[known.file_ids[row.file]].insert(url_key(row.url));
   }
@@ -138,9 +160,44 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
       merge_fresh = true;
     }
   }
-  const auto stored = static_cast<std::int64_t>(fresh.rows.size() + known.rows.size());
-  if (progress_) progress_->urls_stored += stored;
-  return stored;
+  if (progress_) progress_->urls_stored += count;
+  return count;
+}
+
+store::HeldFile& UrlStorage::held_file(const std::string& file_id) {
+  auto it = held_.find(file_id);
+  if (it == held_.end()) {
+    it = held_.try_emplace(file_id, domain_id_, file_id, file_urls_[file_id]).first;
+  }
+  return it->second;
+}
+
+void UrlStorage::compare_held(StoreUnits& units, const std::string& file_id, bool remove_unlisted) {
+  const auto it = held_.find(file_id);
+  if (it == held_.end()) return;
+  store::HeldFile& file = it->second;
+  refresh_statistics(units);
+  file.index();
+  std::string after;
+  for (;;) {
+    const auto page = units.write("comparing a sitemap's URLs with the stored ones", [&](db::Transaction& tx) {
+      return file.compare_page(tx, after, kRemovalPageRows, remove_unlisted, stamp());
+    });
+    file.mark_matched(page.matched);
+    changes_ += page.counts;
+    if (!page.last_url) break;
+    after = *page.last_url;
+  }
+  const auto added = file.unmatched();
+  for (std::size_t start = 0; start < added.size(); start += kRemovalPageRows) {
+    const std::span<const std::uint32_t> chunk(
+        added.data() + start, std::min<std::size_t>(kRemovalPageRows, added.size() - start));
+    changes_ += units.write("storing a sitemap's new URLs", [&](db::Transaction& tx) {
+      return file.add_rows(tx, chunk, stamp());
+    });
+  }
+  held_rows_ -= file.size();
+  held_.erase(it);
 }
 
 void UrlStorage::store_outcome(StoreUnits& units, const std::string& file_id,
@@ -150,7 +207,11 @@ void UrlStorage::store_outcome(StoreUnits& units, const std::string& file_id,
   if (outcome.not_modified && outcome.type != model::SitemapType::kIndex) {
     changes_.unchanged += outcome.url_count;
   }
-  if (parsed_whole && created_files_.count(file_id) == 0) {
+  if (held_.count(file_id) != 0) {
+    // Compared whole now; the stored URLs it no longer lists are removed in the same walk. A
+    // failed or cut file removes nothing.
+    compare_held(units, file_id, parsed_whole);
+  } else if (parsed_whole && created_files_.count(file_id) == 0) {
     // The stored URLs this file no longer lists. A failed or cut file removes nothing.
     const auto listed = listed_.find(file_id);
     static const std::unordered_set<std::uint64_t> kNone;
@@ -173,9 +234,18 @@ void UrlStorage::store_outcome(StoreUnits& units, const std::string& file_id,
   });
 }
 
+void UrlStorage::refresh_statistics(StoreUnits& units) {
+  if (statistics_checked_) return;
+  statistics_checked_ = true;
+  units.write("refreshing the statistics of stored URLs", [](db::Transaction& tx) {
+    store::refresh_url_statistics(tx);
+  });
+}
+
 void UrlStorage::remove_unlisted(StoreUnits& units, const std::string& file_id,
                                  const std::string& url,
                                  const std::function<bool(std::string_view)>& listed) {
+  refresh_statistics(units);
   std::string after;
   for (;;) {
     const auto page = units.write("removing URLs no longer listed", [&](db::Transaction& tx) {
@@ -211,6 +281,11 @@ void UrlStorage::remove_dropped_sitemaps(StoreUnits& units, bool discovery_compl
 }
 
 void UrlStorage::after_write(StoreUnits& units, const WriterCounts& counts, bool final) {
+  if (final) {
+    // Files whose end the crawl never reported (it stopped): what they listed is stored, and
+    // nothing is removed.
+    while (!held_.empty()) compare_held(units, held_.begin()->first, false);
+  }
   if (progress_) {
     progress_->sitemaps_found = counts.sitemaps_found;
     progress_->sitemaps_done = counts.sitemaps_done;

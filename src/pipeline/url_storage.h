@@ -19,7 +19,9 @@ namespace scrapersky::pipeline {
 
 class UrlStorage : public CrawlStorage<store::UrlRow> {
  public:
-  UrlStorage(std::string job_id, std::string domain_id, ScanProgress* progress);
+  // `held_rows_budget`: ScanTuning::held_rows_budget.
+  UrlStorage(std::string job_id, std::string domain_id, ScanProgress* progress,
+             std::size_t held_rows_budget);
 
   store::UrlRow row_of(const sitemap::Entry& entry) override;
   std::string store_sitemap(StoreUnits& units, const SitemapRef& ref,
@@ -46,17 +48,29 @@ class UrlStorage : public CrawlStorage<store::UrlRow> {
   void remove_unlisted(StoreUnits& units, const std::string& file_id, const std::string& url,
                        const std::function<bool(std::string_view)>& listed);
   store::ChangeStamp stamp() const;
+  store::HeldFile& held_file(const std::string& file_id);
+  // Compares a held file with its stored rows and lets it go (store::HeldFile).
+  void compare_held(StoreUnits& units, const std::string& file_id, bool remove_unlisted);
+  // Once per job, before the first read of stored rows (store::refresh_url_statistics).
+  void refresh_statistics(StoreUnits& units);
 
   const std::string job_id_;
   const std::string domain_id_;
   ScanProgress* progress_;
+  const std::size_t held_rows_budget_;
   std::set<std::string> created_files_;  // files this job inserted: their URLs go in by COPY
   std::map<std::string, std::string> file_urls_;  // file id -> its URL (for change rows)
-  // Per file being parsed that existed before: hashes of the URLs listed so far, to find at
-  // its end the stored URLs it no longer lists (8 bytes a URL; a file is at most 50 MB).
+  // Files that existed before, being parsed: their rows held whole until the file ends (the
+  // common case), or, past the budget, compared batch by batch ("probed").
+  std::map<std::string, store::HeldFile> held_;
+  std::size_t held_rows_ = 0;
+  std::set<std::string> probed_files_;
+  // Per probed file: hashes of the URLs listed so far, to find at its end the stored URLs it no
+  // longer lists (8 bytes a URL; a file is at most 50 MB).
   std::unordered_map<std::string, std::unordered_set<std::uint64_t>> listed_;
   store::ChangeCounts changes_;
   std::map<std::string, store::ContentValidators> index_validators_;  // until the crawl ends
+  bool statistics_checked_ = false;
   const std::string detected_at_;  // one instant for every change row of the job
   std::chrono::steady_clock::time_point last_progress_{};
 };

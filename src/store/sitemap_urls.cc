@@ -125,16 +125,19 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch) {
 std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const UrlBatch& batch,
                                                       std::span<const UrlRow* const> rows) {
   std::vector<std::string> written;
-  if (rows.empty()) return written;
-  const bool extensions = std::any_of(rows.begin(), rows.end(),
-                                      [](const UrlRow* r) { return r->extensions != nullptr; });
-  const std::size_t columns = extensions ? kColumns.size() : kBaseColumns;
   std::vector<db::Value> cells;
-  cells.reserve(rows.size() * columns);
-  for (const UrlRow* row : rows) append_cells(cells, batch, *row, extensions);
-  const auto result = tx.exec(merge_statement(rows.size(), columns, true), cells);
-  written.reserve(result.size());
-  for (const auto row : result) written.push_back(row.get<std::string>(0));
+  for (std::size_t start = 0; start < rows.size(); start += kMergeChunkRows) {
+    const auto chunk = rows.subspan(start, std::min(kMergeChunkRows, rows.size() - start));
+    const bool extensions = std::any_of(chunk.begin(), chunk.end(),
+                                        [](const UrlRow* r) { return r->extensions != nullptr; });
+    const std::size_t columns = extensions ? kColumns.size() : kBaseColumns;
+    cells.clear();
+    cells.reserve(chunk.size() * columns);
+    for (const UrlRow* row : chunk) append_cells(cells, batch, *row, extensions);
+    for (const auto row : tx.exec(merge_statement(chunk.size(), columns, true), cells)) {
+      written.push_back(row.get<std::string>(0));
+    }
+  }
   return written;
 }
 
@@ -151,6 +154,19 @@ std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch) {
     tx.exec(merge_statement(chunk.size(), columns), cells);
   }
   return static_cast<std::int64_t>(rows.size());
+}
+
+bool refresh_url_statistics(db::Transaction& tx) {
+  if (tx.dialect() != db::Dialect::kPostgres) return false;
+  const auto row = tx.exec(
+      "SELECT coalesce(s.n_mod_since_analyze, 0), c.reltuples FROM pg_class c "
+      "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+      "WHERE c.oid = CAST('sitemap_urls' AS regclass)").front();
+  const auto modified = row.get<std::int64_t>(0);
+  const auto rows = row.get<double>(1);  // -1: never analysed
+  if (rows >= 0 && static_cast<double>(modified) <= rows * 0.2 + 1000) return false;
+  tx.exec("ANALYZE sitemap_urls");
+  return true;
 }
 
 }  // namespace scrapersky::store

@@ -77,9 +77,20 @@ std::string placeholders(std::size_t first, std::size_t count) {
   return out;
 }
 
-}  // namespace
-
-namespace {
+// Marks `gone` removed by this job, with their change rows.
+void mark_removed(db::Transaction& tx, const std::string& file_id,
+                  const std::vector<PendingChange>& gone, const ChangeStamp& stamp) {
+  for (std::size_t start = 0; start < gone.size(); start += kChunkRows) {
+    const std::size_t end = std::min(gone.size(), start + kChunkRows);
+    std::vector<db::Value> params{db::Value(file_id), db::Value(stamp.detected_at),
+                                  db::Value(stamp.job_id)};
+    for (std::size_t i = start; i < end; ++i) params.emplace_back(gone[i].url);
+    tx.exec("UPDATE sitemap_urls SET removed_at = $2, removed_in_job = $3, updated_at = $2 "
+            "WHERE sitemap_file_id = $1 AND url IN (" + placeholders(4, end - start) + ")",
+            params);
+  }
+  insert_changes(tx, stamp, gone);
+}
 
 // A stored row as merge_listed_urls compares it.
 struct StoredUrl {
@@ -124,6 +135,47 @@ bool same_values(const StoredUrl& s, const UrlRow& r) {
   return true;
 }
 
+constexpr std::string_view kStoredColumns =
+    "url, lastmod, changefreq, priority, image_count, video_count, first_image_loc, news_title, "
+    "news_publication_date, alternates, removed_at";
+
+// A row of kStoredColumns after its url.
+StoredUrl stored_url_of(const db::Row& row) {
+  StoredUrl s;
+  s.lastmod = row.get<std::optional<std::string>>(1);
+  s.changefreq = row.get<std::optional<std::string>>(2);
+  s.priority = row.get<std::optional<double>>(3);
+  s.image_count = row.get<std::optional<std::int64_t>>(4);
+  s.video_count = row.get<std::optional<std::int64_t>>(5);
+  s.first_image_loc = row.get<std::optional<std::string>>(6);
+  s.news_title = row.get<std::optional<std::string>>(7);
+  s.news_publication_date = row.get<std::optional<std::string>>(8);
+  s.alternates = row.get<std::optional<std::string>>(9);
+  s.removed = !row.is_null(10);
+  return s;
+}
+
+// Counts a listed row against its stored one (nullptr: none) and notes its change row. False
+// when it is unchanged: nothing of it is written.
+bool count_and_note(ChangeCounts& counts, std::vector<PendingChange>& changes,
+                    const std::string& file_id, const std::string& file_url,
+                    const StoredUrl* stored, const UrlRow& listed) {
+  PendingChange change{file_id, file_url, listed.url, model::UrlChange::kAdded,
+                       utc_or_null(listed.lastmod), db::Value(nullptr)};
+  if (stored == nullptr || stored->removed) {
+    ++counts.added;
+  } else if (same_values(*stored, listed)) {
+    ++counts.unchanged;
+    return false;
+  } else {
+    ++counts.changed;
+    change.change = model::UrlChange::kChanged;
+    change.previous_lastmod = text_or_null(stored->lastmod);
+  }
+  changes.push_back(std::move(change));
+  return true;
+}
+
 }  // namespace
 
 ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
@@ -145,42 +197,17 @@ ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
       std::vector<db::Value> params{db::Value(file_id)};
       params.reserve(chunk.size() + 1);
       for (const UrlRow* r : chunk) params.emplace_back(r->url);
-      const auto found = tx.exec(
-          "SELECT url, lastmod, changefreq, priority, image_count, video_count, first_image_loc, "
-          "news_title, news_publication_date, alternates, removed_at FROM sitemap_urls "
-          "WHERE sitemap_file_id = $1 AND url IN (" + placeholders(2, chunk.size()) + ")",
-          params);
-      for (const auto row : found) {
-        StoredUrl s;
-        s.lastmod = row.get<std::optional<std::string>>(1);
-        s.changefreq = row.get<std::optional<std::string>>(2);
-        s.priority = row.get<std::optional<double>>(3);
-        s.image_count = row.get<std::optional<std::int64_t>>(4);
-        s.video_count = row.get<std::optional<std::int64_t>>(5);
-        s.first_image_loc = row.get<std::optional<std::string>>(6);
-        s.news_title = row.get<std::optional<std::string>>(7);
-        s.news_publication_date = row.get<std::optional<std::string>>(8);
-        s.alternates = row.get<std::optional<std::string>>(9);
-        s.removed = !row.is_null(10);
-        stored.emplace(row.get<std::string>(0), std::move(s));
-      }
+      const auto found = tx.exec("SELECT " + std::string(kStoredColumns) +
+                                     " FROM sitemap_urls WHERE sitemap_file_id = $1 AND url IN (" +
+                                     placeholders(2, chunk.size()) + ")",
+                                 params);
+      for (const auto row : found) stored.emplace(row.get<std::string>(0), stored_url_of(row));
       to_write.clear();
       for (const UrlRow* r : chunk) {
         const auto it = stored.find(r->url);
-        PendingChange change{file_id, file_url, r->url, model::UrlChange::kAdded,
-                             utc_or_null(r->lastmod), db::Value(nullptr)};
-        if (it == stored.end() || it->second.removed) {
-          ++counts.added;
-        } else if (same_values(it->second, *r)) {
-          ++counts.unchanged;
-          continue;
-        } else {
-          ++counts.changed;
-          change.change = model::UrlChange::kChanged;
-          change.previous_lastmod = text_or_null(it->second.lastmod);
-        }
+        const StoredUrl* before = it == stored.end() ? nullptr : &it->second;
+        if (!count_and_note(counts, changes, file_id, file_url, before, *r)) continue;
         to_write.push_back(r);
-        changes.push_back(std::move(change));
       }
       merge_urls_returning_written(tx, batch, to_write);
     }
@@ -210,18 +237,93 @@ RemovalPage remove_unlisted_urls(db::Transaction& tx, std::string_view file_id,
     page.last_url = std::move(url);
   }
   if (static_cast<std::int64_t>(rows.size()) < page_rows) page.last_url.reset();
-  for (std::size_t start = 0; start < gone.size(); start += kChunkRows) {
-    const std::size_t end = std::min(gone.size(), start + kChunkRows);
-    std::vector<db::Value> params{db::Value(file), db::Value(stamp.detected_at),
-                                  db::Value(stamp.job_id)};
-    for (std::size_t i = start; i < end; ++i) params.emplace_back(gone[i].url);
-    tx.exec("UPDATE sitemap_urls SET removed_at = $2, removed_in_job = $3, updated_at = $2 "
-            "WHERE sitemap_file_id = $1 AND url IN (" + placeholders(4, end - start) + ")",
-            params);
-  }
-  insert_changes(tx, stamp, gone);
+  mark_removed(tx, file, gone, stamp);
   page.counts.removed = static_cast<std::int64_t>(gone.size());
   return page;
+}
+
+HeldFile::HeldFile(std::string domain_id, std::string file_id, std::string sitemap_url)
+    : sitemap_url_(std::move(sitemap_url)) {
+  rows_.domain_id = std::move(domain_id);
+  rows_.file_ids.push_back(std::move(file_id));
+}
+
+void HeldFile::add(UrlRow&& row) {
+  row.file = 0;
+  rows_.rows.push_back(std::move(row));
+}
+
+void HeldFile::index() {
+  by_url_.clear();
+  by_url_.reserve(rows_.rows.size());
+  for (std::uint32_t i = 0; i < rows_.rows.size(); ++i) by_url_.emplace(rows_.rows[i].url, i);
+  matched_.assign(rows_.rows.size(), false);
+}
+
+HeldFile::Page HeldFile::compare_page(db::Transaction& tx, const std::string& after_url,
+                                      std::int64_t page_rows, bool remove_unlisted,
+                                      const ChangeStamp& stamp) const {
+  Page page;
+  const std::string& file_id = rows_.file_ids.front();
+  const auto rows = tx.exec("SELECT " + std::string(kStoredColumns) +
+                                " FROM sitemap_urls WHERE sitemap_file_id = $1 AND url > $2 "
+                                "ORDER BY url LIMIT $3",
+                            {db::Value(file_id), db::Value(after_url), db::Value(page_rows)});
+  std::vector<PendingChange> changes, gone;
+  std::vector<const UrlRow*> to_write;
+  for (const auto row : rows) {
+    auto url = row.get<std::string>(0);
+    const StoredUrl stored = stored_url_of(row);
+    if (const auto it = by_url_.find(url); it != by_url_.end()) {
+      page.matched.push_back(it->second);
+      const UrlRow& listed = rows_.rows[it->second];
+      if (count_and_note(page.counts, changes, file_id, sitemap_url_, &stored, listed)) {
+        to_write.push_back(&listed);
+      }
+    } else if (remove_unlisted && !stored.removed) {
+      gone.push_back({file_id, sitemap_url_, url, model::UrlChange::kRemoved, db::Value(nullptr),
+                      text_or_null(stored.lastmod)});
+    }
+    page.last_url = std::move(url);
+  }
+  if (static_cast<std::int64_t>(rows.size()) < page_rows) page.last_url.reset();
+  merge_urls_returning_written(tx, rows_, to_write);
+  mark_removed(tx, file_id, gone, stamp);
+  page.counts.removed = static_cast<std::int64_t>(gone.size());
+  insert_changes(tx, stamp, changes);
+  return page;
+}
+
+void HeldFile::mark_matched(const std::vector<std::uint32_t>& rows) {
+  for (const auto i : rows) matched_[i] = true;
+}
+
+std::vector<std::uint32_t> HeldFile::unmatched() const {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t i = 0; i < matched_.size(); ++i) {
+    if (!matched_[i]) out.push_back(i);
+  }
+  return out;
+}
+
+ChangeCounts HeldFile::add_rows(db::Transaction& tx, std::span<const std::uint32_t> rows,
+                                const ChangeStamp& stamp) const {
+  ChangeCounts counts;
+  std::vector<PendingChange> changes;
+  std::vector<const UrlRow*> to_write;
+  for (const auto i : rows) {
+    count_and_note(counts, changes, rows_.file_ids.front(), sitemap_url_, nullptr, rows_.rows[i]);
+    to_write.push_back(&rows_.rows[i]);
+  }
+  merge_urls_returning_written(tx, rows_, to_write);
+  insert_changes(tx, stamp, changes);
+  return counts;
+}
+
+std::vector<UrlRow> HeldFile::release() {
+  by_url_.clear();
+  matched_.clear();
+  return std::move(rows_.rows);
 }
 
 std::vector<DroppedSitemap> remove_dropped_sitemaps(db::Transaction& tx, const ChangeStamp& stamp,

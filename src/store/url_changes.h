@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,52 @@ RemovalPage remove_unlisted_urls(db::Transaction& tx, std::string_view file_id,
                                  std::int64_t page_rows,
                                  const std::function<bool(std::string_view url)>& listed,
                                  const ChangeStamp& stamp);
+
+// The rows a sitemap file that existed before lists now, held whole until the file ends, then
+// compared with its stored rows in one walk in key order (docs/changes.md, "Files that existed
+// before"): no read per listed row, and the rows the file no longer lists are found in the
+// same walk. Listed URLs are distinct (the parser drops repeats).
+//
+//   HeldFile file(domain_id, file_id, sitemap_url);  file.add(row) ...
+//   file.index();
+//   for each page (one unit each): p = file.compare_page(tx, after, ...); file.mark_matched(p.matched);
+//   for chunks of file.unmatched() (one unit each): file.add_rows(tx, chunk, stamp);
+class HeldFile {
+ public:
+  HeldFile(std::string domain_id, std::string file_id, std::string sitemap_url);
+
+  void add(UrlRow&& row);
+  std::size_t size() const { return rows_.rows.size(); }
+  // Builds the lookup by URL; call once all rows are added.
+  void index();
+
+  // One page of the file's stored rows after `after_url` (key order, removed rows too): listed
+  // rows stored removed are `added`, with other values `changed`, equal `unchanged` (not
+  // written); with `remove_unlisted`, present rows not listed are marked removed. Reads and
+  // writes only: the listed rows it met are returned, for mark_matched once the unit commits.
+  struct Page {
+    ChangeCounts counts;
+    std::vector<std::uint32_t> matched;
+    std::optional<std::string> last_url;  // nullopt: no more stored rows
+  };
+  Page compare_page(db::Transaction& tx, const std::string& after_url, std::int64_t page_rows,
+                    bool remove_unlisted, const ChangeStamp& stamp) const;
+  void mark_matched(const std::vector<std::uint32_t>& rows);
+
+  // The listed rows no stored row had, once every page was compared: stored as `added`.
+  std::vector<std::uint32_t> unmatched() const;
+  ChangeCounts add_rows(db::Transaction& tx, std::span<const std::uint32_t> rows,
+                        const ChangeStamp& stamp) const;
+
+  // Gives the rows back (to be merged another way) and empties the file.
+  std::vector<UrlRow> release();
+
+ private:
+  UrlBatch rows_;  // file_ids: this file alone
+  std::string sitemap_url_;
+  std::unordered_map<std::string_view, std::uint32_t> by_url_;
+  std::vector<bool> matched_;
+};
 
 // Sitemap files of the domain that this job no longer finds (docs/changes.md): not processed
 // by the job, not removed yet, and listed before by an index the job read whole, or stored

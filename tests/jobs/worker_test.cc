@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -341,6 +342,66 @@ TEST_F(JobsTest, StoppingHandsClaimedWorkBackToTheQueue) {
 }
 
 // ---- scan jobs and batches ----
+
+// ---- re-scans ----
+
+// A re-scan finds the same changes whether a file's rows are held until it ends and compared in
+// one walk, or (past ScanTuning::held_rows_budget) compared batch by batch as they come.
+TEST_F(JobsTest, ARescanFindsTheSameChangesWhetherAFileIsHeldWholeOrComparedInBatches) {
+  for (const std::size_t budget : {std::size_t{250'000}, std::size_t{2}}) {
+    SCOPED_TRACE(fmt::format("held rows budget {}", budget));
+    FixtureSite site;
+    std::mutex mutex;
+    std::map<std::string, std::string> listed;  // path -> lastmod
+    site.route("/sitemap.xml", [&](const test_support::FixtureRequest&) {
+      std::lock_guard lock(mutex);
+      std::string body = R"(<?xml version="1.0" encoding="UTF-8"?>)"
+                         R"(<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+      for (const auto& [path, lastmod] : listed) {
+        body += "<url><loc>" + site.url(path) + "</loc><lastmod>" + lastmod + "</lastmod></url>";
+      }
+      return xml(body + "</urlset>");
+    });
+    listed = {{"/a", "2026-01-01"}, {"/b", "2026-01-01"}, {"/c", "2026-01-01"},
+              {"/d", "2026-01-01"}, {"/e", "2026-01-01"}};
+    fetch::Client client(fetch_options());
+    pipeline::ScanTuning tuning;
+    tuning.held_rows_budget = budget;
+    pipeline::ScanRunner runner(db_->engine(), client, settings_, tuning);
+    const auto scan = [&] {
+      const auto job = runner.create_job(
+          pipeline::NewScan{pipeline::ScanTarget::parse(site.url("/sitemap.xml"))});
+      return runner.run(job);
+    };
+    const auto first = scan();
+    ASSERT_FALSE(first.failed) << first.error;
+    EXPECT_EQ(first.urls_added, 5);
+    {
+      std::lock_guard lock(mutex);
+      listed.erase("/a");
+      listed["/b"] = "2026-02-01";
+      listed["/f"] = "2026-01-01";
+    }
+    const auto second = scan();
+    ASSERT_FALSE(second.failed) << second.error;
+    EXPECT_EQ(second.urls_added, 1);
+    EXPECT_EQ(second.urls_removed, 1);
+    EXPECT_EQ(second.urls_changed, 1);
+    EXPECT_EQ(second.urls_unchanged, 3);
+    EXPECT_EQ(second.urls_stored, 5);
+    EXPECT_EQ(db_->text("SELECT removed_in_job FROM sitemap_urls WHERE url = $1", {site.url("/a")}),
+              second.job_id);
+    EXPECT_EQ(db_->text("SELECT lastmod FROM sitemap_urls WHERE url = $1", {site.url("/b")}),
+              "2026-02-01T00:00:00Z");
+    EXPECT_EQ(db_->count("SELECT count(*) FROM sitemap_urls WHERE url = $1 AND removed_at IS NULL",
+                         {site.url("/f")}),
+              1);
+    EXPECT_EQ(db_->count("SELECT count(*) FROM url_changes WHERE job_id = $1", {second.job_id}), 3);
+    EXPECT_EQ(db_->text("SELECT previous_lastmod FROM url_changes WHERE job_id = $1 AND url = $2",
+                        {second.job_id, site.url("/b")}),
+              "2026-01-01T00:00:00Z");
+  }
+}
 
 TEST_F(JobsTest, AQueuedScanJobRunsToCompleteWithItsSitemaps) {
   FixtureSite site;
