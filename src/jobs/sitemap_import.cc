@@ -66,7 +66,7 @@ class PageStorage : public pipeline::CrawlStorage<PendingPage> {
     for (const auto& [file_id, p] : rows) {
       store::NewPage page;
       page.domain_id = file_.domain_id;
-      page.sitemap_file_id = file_id;
+      page.sitemap_file_id = std::string(file_id);
       page.url = p.url;
       page.page_type = sitemap::classify_page_url(p.url);
       page.path_depth = sitemap::path_depth(p.url);

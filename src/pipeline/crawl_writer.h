@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -100,7 +101,7 @@ struct WriterCounts {
 // A row the crawl found, with the sitemap_files id of its sitemap.
 template <typename Row>
 struct FiledRow {
-  std::string file_id;
+  std::string_view file_id;  // the writer's copy of the id, valid while the writer runs
   Row row;
 };
 
@@ -274,8 +275,10 @@ class CrawlWriter : public CrawlSink {
   void store(Batch& batch) {
     std::vector<FiledRow<Row>> rows;
     rows.reserve(batch.size());
+    auto it = files_.end();
     for (auto& found : batch) {
-      const auto it = files_.find(found.sitemap_ref);
+      // Rows come in runs of one sitemap: look its id up once a run.
+      if (it == files_.end() || it->first != found.sitemap_ref) it = files_.find(found.sitemap_ref);
       if (it == files_.end()) continue;  // cannot happen: a sitemap is stored before its rows
       rows.push_back({it->second, std::move(found.row)});
     }

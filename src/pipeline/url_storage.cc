@@ -13,13 +13,12 @@
 namespace scrapersky::pipeline {
 namespace {
 
-// Adds a row to the part of the batch for its sitemap file.
-void add_to(store::UrlBatch& batch, std::map<std::string, std::uint32_t>& index,
-            const std::string& file_id, store::UrlRow&& row) {
-  const auto [it, inserted] = index.emplace(file_id, static_cast<std::uint32_t>(index.size()));
-  if (inserted) batch.file_ids.push_back(file_id);
-  row.file = it->second;
-  batch.rows.push_back(std::move(row));
+// The index of `file_id` in the batch's file_ids, added when new.
+std::uint32_t file_index(store::UrlBatch& batch, std::string_view file_id) {
+  const auto it = std::find(batch.file_ids.begin(), batch.file_ids.end(), file_id);
+  if (it != batch.file_ids.end()) return static_cast<std::uint32_t>(it - batch.file_ids.begin());
+  batch.file_ids.emplace_back(file_id);
+  return static_cast<std::uint32_t>(batch.file_ids.size() - 1);
 }
 
 // Rows in key order ((sitemap_file_id, url): the order of the table's unique index): a unit's
@@ -27,8 +26,14 @@ void add_to(store::UrlBatch& batch, std::map<std::string, std::uint32_t>& index,
 // A unit already in key order (a sitemap listing its URLs sorted) is left as it is: the check is
 // one pass, the sort it saves is most of a sorted site's per-row cost on SQLite.
 void sort_by_key(store::UrlBatch& batch) {
+  // The files' places in id order, so that rows compare their files as numbers.
+  std::vector<std::uint32_t> by_id(batch.file_ids.size()), rank(batch.file_ids.size());
+  for (std::uint32_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+  std::sort(by_id.begin(), by_id.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return batch.file_ids[a] < batch.file_ids[b]; });
+  for (std::uint32_t i = 0; i < by_id.size(); ++i) rank[by_id[i]] = i;
   const auto in_key_order = [&](const store::UrlRow& a, const store::UrlRow& b) {
-    if (a.file != b.file) return batch.file_ids[a.file] < batch.file_ids[b.file];
+    if (a.file != b.file) return rank[a.file] < rank[b.file];
     return a.url < b.url;
   };
   if (std::is_sorted(batch.rows.begin(), batch.rows.end(), in_key_order)) return;
@@ -101,15 +106,27 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
   const auto count = static_cast<std::int64_t>(rows.size());
   store::UrlBatch fresh, known;
   fresh.domain_id = known.domain_id = domain_id_;
-  std::map<std::string, std::uint32_t> fresh_files, known_files;
+  // Rows come in runs of one file: where a file's rows go is decided once a run.
+  std::string_view run_file;
+  store::UrlBatch* run_batch = nullptr;  // null: held
+  store::HeldFile* run_held = nullptr;
+  std::uint32_t run_index = 0;
   for (auto& filed : rows) {
-    if (created_files_.count(filed.file_id) != 0) {
-      add_to(fresh, fresh_files, filed.file_id, std::move(filed.row));
-    } else if (probed_files_.count(filed.file_id) != 0) {
-      add_to(known, known_files, filed.file_id, std::move(filed.row));
-    } else {
-      held_file(filed.file_id).add(std::move(filed.row));
+    if (run_file.data() == nullptr || filed.file_id != run_file) {
+      run_file = filed.file_id;
+      const std::string id(run_file);
+      run_batch = created_files_.count(id) != 0   ? &fresh
+                  : probed_files_.count(id) != 0 ? &known
+                                                 : nullptr;
+      run_held = run_batch == nullptr ? &held_file(id) : nullptr;
+      if (run_batch != nullptr) run_index = file_index(*run_batch, run_file);
+    }
+    if (run_batch == nullptr) {
+      run_held->add(std::move(filed.row));
       ++held_rows_;
+    } else {
+      filed.row.file = run_index;
+      run_batch->rows.push_back(std::move(filed.row));
     }
   }
   std::vector<FiledRow<store::UrlRow>>().swap(rows);
@@ -119,8 +136,10 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
       return a.second.size() < b.second.size();
     });
     held_rows_ -= largest->second.size();
+    const std::uint32_t index = file_index(known, largest->first);
     for (auto& row : largest->second.release()) {
-      add_to(known, known_files, largest->first, std::move(row));
+      row.file = index;
+      known.rows.push_back(std::move(row));
     }
     probed_files_.insert(largest->first);
     held_.erase(largest);
