@@ -12,6 +12,7 @@
 //   writer.stop_on_failure(crawl);
 //   crawl.run(target);
 //   if (auto failure = writer.close()) ...   // kUnavailable: hand the claim back
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -206,6 +207,14 @@ class CrawlWriter : public CrawlSink {
 
   void flush_batch() {
     if (current_.empty()) return;
+    // Rows with a URL go to the writer in (sitemap, URL) order: sorted here, on the crawl's
+    // thread, the writer only merges a unit's runs into its key order (url_storage.cc).
+    if constexpr (requires(const Row& r) { r.url < r.url; }) {
+      std::sort(current_.begin(), current_.end(), [](const Found& a, const Found& b) {
+        if (a.sitemap_ref != b.sitemap_ref) return a.sitemap_ref < b.sitemap_ref;
+        return a.row.url < b.row.url;
+      });
+    }
     Batch batch;
     batch.swap(current_);
     current_.reserve(tuning_.batch_rows);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/sorted_runs.h"
 #include "store/clock.h"
 #include "store/jobs.h"
 #include "store/sitemap_files.h"
@@ -23,8 +24,7 @@ std::uint32_t file_index(store::UrlBatch& batch, std::string_view file_id) {
 
 // Rows in key order ((sitemap_file_id, url): the order of the table's unique index): a unit's
 // inserts then walk the index once, leaf after leaf, instead of landing on random pages.
-// A unit already in key order (a sitemap listing its URLs sorted) is left as it is: the check is
-// one pass, the sort it saves is most of a sorted site's per-row cost on SQLite.
+// A unit already in key order (a sitemap listing its URLs sorted) is one run: left as it is.
 void sort_by_key(store::UrlBatch& batch) {
   // The files' places in id order, so that rows compare their files as numbers.
   std::vector<std::uint32_t> by_id(batch.file_ids.size()), rank(batch.file_ids.size());
@@ -36,8 +36,7 @@ void sort_by_key(store::UrlBatch& batch) {
     if (a.file != b.file) return rank[a.file] < rank[b.file];
     return a.url < b.url;
   };
-  if (std::is_sorted(batch.rows.begin(), batch.rows.end(), in_key_order)) return;
-  std::sort(batch.rows.begin(), batch.rows.end(), in_key_order);
+  merge_sorted_runs(batch.rows.begin(), batch.rows.end(), in_key_order);
 }
 
 // Stored rows read per unit of work by the walks over a file (comparison, removal).
