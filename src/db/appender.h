@@ -21,6 +21,15 @@ namespace scrapersky::db {
 
 class Transaction;
 
+// How an Appender's rows travel to PostgreSQL (SQLite steps its INSERT either way).
+enum class CopyFormat {
+  kText,    // COPY text: the server parses every cell from text; any cell may be text()
+  // COPY binary: no parsing on the server. Every cell must match its column's type: text() for
+  // text, varchar, uuid, json and jsonb; utc_seconds() for timestamps; integer() for integers;
+  // real() for float4/float8; boolean() for bool (else Error 22023 naming the column).
+  kBinary,
+};
+
 namespace internal {
 class RowSink;
 }

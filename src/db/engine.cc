@@ -170,11 +170,12 @@ void Transaction::for_each_row(std::string_view sql, std::span<const Value> para
   }
 }
 
-Appender Transaction::append(std::string_view table, std::span<const std::string_view> columns) {
+Appender Transaction::append(std::string_view table, std::span<const std::string_view> columns,
+                             CopyFormat format) {
   check_usable();
   if (single_read_) throw Error("25006", "a single-statement read unit cannot write rows");
   try {
-    auto sink = connection_->append(table, columns);
+    auto sink = connection_->append(table, columns, format);
     return Appender(*this, std::move(sink), std::string(table));
   } catch (const Error& e) {
     record_failure(e);

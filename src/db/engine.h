@@ -55,7 +55,8 @@ class Transaction {
   // A bulk write of rows encoded as they come (db/appender.h): COPY FROM STDIN on
   // PostgreSQL, one prepared INSERT stepped per row on SQLite. No other statement may run on
   // this transaction until the appender is closed.
-  Appender append(std::string_view table, std::span<const std::string_view> columns);
+  Appender append(std::string_view table, std::span<const std::string_view> columns,
+                  CopyFormat format = CopyFormat::kText);
 
   // The same for rows already held as values: `cells` is row-major, columns.size() values per
   // row. Returns the rows written.

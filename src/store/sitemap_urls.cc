@@ -96,9 +96,11 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch) {
   if (batch.rows.empty()) return 0;
   const bool extensions = has_extensions(batch.rows);
   const std::size_t columns = extensions ? kColumns.size() : kBaseColumns;
-  // Encoded straight from the rows (no intermediate values): the server stores one chunk
-  // while the next is encoded.
-  db::Appender out = tx.append("sitemap_urls", std::span(kColumns).first(columns));
+  // Encoded straight from the rows (no intermediate values), in PostgreSQL's binary form (the
+  // server parses no uuid, timestamp or real text): the server stores one chunk while the next
+  // is encoded.
+  db::Appender out =
+      tx.append("sitemap_urls", std::span(kColumns).first(columns), db::CopyFormat::kBinary);
   static const UrlExtensions kNone;
   const auto instant = [&out](const std::optional<std::int64_t>& seconds) {
     seconds && db::utc_seconds_in_range(*seconds) ? out.utc_seconds(*seconds) : out.null();

@@ -31,7 +31,8 @@ class FakeConnection final : public Connection {
   Result exec(std::string_view, std::span<const Value>) override { return Result(); }
   void for_each_row(std::string_view, std::span<const Value>,
                     const std::function<void(const RowView&)>&) override {}
-  std::unique_ptr<RowSink> append(std::string_view, std::span<const std::string_view>) override {
+  std::unique_ptr<RowSink> append(std::string_view, std::span<const std::string_view>,
+                                  CopyFormat) override {
     return nullptr;
   }
   void begin(bool) override { status_ = TxStatus::kInTransaction; }

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "db/appender.h"
 #include "db/dialect.h"
 #include "db/result.h"
 
@@ -45,7 +46,8 @@ class Connection {
   // Starts a bulk write of rows into `table` (names checked by check_identifier). No other
   // statement may run on this connection until the sink has finished or been abandoned.
   virtual std::unique_ptr<RowSink> append(std::string_view table,
-                                          std::span<const std::string_view> columns) = 0;
+                                          std::span<const std::string_view> columns,
+                                          CopyFormat format) = 0;
   // Settings for bulk loads on or off (SQLite's writer: page cache and checkpoint interval);
   // called before a write unit begins. Nothing by default.
   virtual void set_bulk_load(bool) {}

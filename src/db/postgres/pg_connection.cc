@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "db/postgres/pg_binary_copy.h"
 #include "db/timestamps.h"
 
 namespace scrapersky::db::internal {
@@ -115,8 +116,8 @@ class PgConnection final : public Connection {
 
  public:
 
-  std::unique_ptr<RowSink> append(std::string_view table,
-                                  std::span<const std::string_view> columns) override {
+  std::unique_ptr<RowSink> append(std::string_view table, std::span<const std::string_view> columns,
+                                  CopyFormat format) override {
     check_identifier(table);
     std::string sql = fmt::format("COPY {} (", table);
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -124,14 +125,16 @@ class PgConnection final : public Connection {
       sql += (i ? ", " : "");
       sql += columns[i];
     }
-    sql += ") FROM STDIN";
+    sql += format == CopyFormat::kBinary ? ") FROM STDIN (FORMAT binary)" : ") FROM STDIN";
     if (columns.empty()) throw Error("22023", "a bulk write needs at least one column");
+    std::optional<BinaryCopyEncoder> binary;
+    if (format == CopyFormat::kBinary) binary.emplace(column_types(table, columns));
     ResultPtr start(PQexecParams(conn_.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
     if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
       check(start.get());
       throw Error("XX000", "COPY did not start");
     }
-    return std::make_unique<CopySink>(*this, columns.size());
+    return std::make_unique<CopySink>(*this, columns.size(), std::move(binary));
   }
 
   void begin(bool) override { simple("BEGIN"); }
@@ -196,36 +199,40 @@ class PgConnection final : public Connection {
   // server stores one chunk while the next is encoded.
   class CopySink final : public RowSink {
    public:
-    CopySink(PgConnection& connection, std::size_t columns)
-        : connection_(connection), columns_(columns) {
+    // `binary`: the encoder of a binary COPY (its types); none: COPY text.
+    CopySink(PgConnection& connection, std::size_t columns, std::optional<BinaryCopyEncoder> binary)
+        : connection_(connection), columns_(columns), binary_(std::move(binary)) {
       buffer_.reserve(kCopyChunkBytes + 4096);
+      if (binary_) BinaryCopyEncoder::header(buffer_);
     }
     ~CopySink() override { abandon(); }
 
     void text(std::string_view value) override {
-      next_cell();
-      append_copy_text(buffer_, value);
+      const auto column = next_cell();
+      binary_ ? binary_->text(buffer_, column, value) : append_copy_text(buffer_, value);
     }
     void null() override {
       next_cell();
-      buffer_ += "\\N";
+      binary_ ? BinaryCopyEncoder::null(buffer_) : void(buffer_ += "\\N");
     }
     void integer(std::int64_t value) override {
-      next_cell();
+      const auto column = next_cell();
+      if (binary_) return binary_->integer(buffer_, column, value);
       fmt::format_to(std::back_inserter(buffer_), "{}", value);
     }
     void real(double value) override {
-      next_cell();
-      buffer_ += double_text(value);
+      const auto column = next_cell();
+      binary_ ? binary_->real(buffer_, column, value) : void(buffer_ += double_text(value));
     }
     void boolean(bool value) override {
-      next_cell();
-      buffer_ += value ? 't' : 'f';
+      const auto column = next_cell();
+      binary_ ? binary_->boolean(buffer_, column, value) : void(buffer_ += value ? 't' : 'f');
     }
     void utc_seconds(std::int64_t unix_seconds) override {
-      next_cell();
+      const auto column = next_cell();
       try {
-        append_utc_seconds(buffer_, unix_seconds);
+        binary_ ? binary_->utc_seconds(buffer_, column, unix_seconds)
+                : append_utc_seconds(buffer_, unix_seconds);
       } catch (const std::out_of_range& e) {
         throw Error("22008", e.what());
       }
@@ -234,12 +241,13 @@ class PgConnection final : public Connection {
       if (cells_ != columns_) {
         throw Error("22023", fmt::format("a row of {} cells for {} columns", cells_, columns_));
       }
-      buffer_ += '\n';
+      if (!binary_) buffer_ += '\n';
       cells_ = 0;
       if (buffer_.size() >= kCopyChunkBytes) send();
     }
     std::int64_t finish() override {
       if (cells_ != 0) throw Error("22023", "the last row was not ended");
+      if (binary_) BinaryCopyEncoder::trailer(buffer_);
       if (!buffer_.empty()) send();
       open_ = false;
       PQputCopyEnd(connection_.conn_.get(), nullptr);
@@ -257,9 +265,15 @@ class PgConnection final : public Connection {
     }
 
    private:
-    void next_cell() {
+    // The place in the row of the cell about to be encoded.
+    std::size_t next_cell() {
       if (cells_ == columns_) throw Error("22023", fmt::format("more than {} cells in a row", columns_));
-      if (cells_++ != 0) buffer_ += '\t';
+      if (binary_) {
+        if (cells_ == 0) binary_->row_start(buffer_);
+      } else if (cells_ != 0) {
+        buffer_ += '\t';
+      }
+      return cells_++;
     }
     void send() {
       if (PQputCopyData(connection_.conn_.get(), buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
@@ -287,10 +301,33 @@ class PgConnection final : public Connection {
 
     PgConnection& connection_;
     const std::size_t columns_;
+    const std::optional<BinaryCopyEncoder> binary_;
     std::size_t cells_ = 0;
     bool open_ = true;
     std::string buffer_;
   };
+
+  // The types of `columns` of `table`, in their order (a binary COPY encodes by them).
+  std::vector<BinaryCopyEncoder::Column> column_types(std::string_view table,
+                                                      std::span<const std::string_view> columns) {
+    const std::vector<Value> params{Value(std::string(table))};
+    const ResultPtr res = run(
+        "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST($1 AS regclass) "
+        "AND attnum > 0 AND NOT attisdropped",
+        params);
+    std::vector<BinaryCopyEncoder::Column> out;
+    for (const auto column : columns) {
+      BinaryCopyEncoder::Column c{std::string(column), 0};
+      for (int row = 0; row < PQntuples(res.get()); ++row) {
+        if (column == PQgetvalue(res.get(), row, 0)) {
+          c.type = static_cast<unsigned>(std::strtoul(PQgetvalue(res.get(), row, 1), nullptr, 10));
+        }
+      }
+      if (c.type == 0) throw Error("42703", fmt::format("column \"{}\" of relation \"{}\" does not exist", column, table));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
 
   void simple(const char* sql) {
     ResultPtr res(PQexecParams(conn_.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 0));

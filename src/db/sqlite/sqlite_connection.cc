@@ -91,8 +91,9 @@ class SqliteConnection final : public Connection {
     }
   }
 
-  std::unique_ptr<RowSink> append(std::string_view table,
-                                  std::span<const std::string_view> columns) override {
+  // One INSERT stepped per row, whatever the CopyFormat.
+  std::unique_ptr<RowSink> append(std::string_view table, std::span<const std::string_view> columns,
+                                  CopyFormat) override {
     check_identifier(table);
     for (const auto c : columns) check_identifier(c);
     if (columns.empty()) throw Error("22023", "a bulk write needs at least one column");

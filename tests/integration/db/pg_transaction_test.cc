@@ -2,6 +2,8 @@
 // commit is checked, nothing commits implicitly, results are UTC, the bulk API escapes.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "db/availability.h"
 #include "pg_helpers.h"
 #include "support/pg_env.h"
@@ -243,38 +245,56 @@ TEST(PostgresBulk, RoundTripsAwkwardValuesThroughPgBouncer) {
   bulk_round_trip(*engine);
 }
 
-// The appender on PostgreSQL: every cell kind, timestamps at both ends of years 1..9999 read
-// back exactly, more rows than one COPY chunk, and an abandoned write failing the unit.
-void appender_round_trip(Engine& engine) {
+// The appender on PostgreSQL, in both COPY formats: every cell kind and column type it encodes,
+// timestamps at both ends of years 1..9999 read back exactly, more rows than one COPY chunk, and
+// an abandoned write failing the unit.
+void appender_round_trip(Engine& engine, CopyFormat format) {
   const std::string table = unique_name("appended");
-  run(engine, "CREATE TABLE " + table + " (n bigint, v text, d real, b boolean, t timestamptz)");
-  const std::vector<std::string_view> columns = {"n", "v", "d", "b", "t"};
+  run(engine, "CREATE TABLE " + table +
+                  " (n bigint, v text, d real, b boolean, t timestamptz, u uuid, i integer, j jsonb)");
+  const std::vector<std::string_view> columns = {"n", "v", "d", "b", "t", "u", "i", "j"};
   constexpr int kRows = 20'000;  // several 64 KiB chunks
   {
     auto s = engine.session();
     auto uow = s.begin();
-    auto rows = uow.tx().append(table, columns);
-    rows.integer(0).text("tab\there\\").real(0.5).boolean(true).utc_seconds(-62135596800).end_row();
-    rows.integer(1).null().null().boolean(false).utc_seconds(253402300799).end_row();
+    auto rows = uow.tx().append(table, columns, format);
+    rows.integer(0).text("tab\there\\").real(0.5).boolean(true).utc_seconds(-62135596800);
+    rows.text("6F1C2F0E-1D1B-4C61-9A52-1D6F00000001").integer(2147483647);
+    rows.text(R"({"a": [1, "x\ty"]})").end_row();
+    rows.integer(1).null().null().boolean(false).utc_seconds(253402300799).null().null().null().end_row();
     for (int i = 2; i < kRows; ++i) {
-      rows.integer(i).text("row " + std::to_string(i)).real(i).null().utc_seconds(i).end_row();
+      rows.integer(i).text("row " + std::to_string(i)).real(i).null().utc_seconds(i);
+      rows.null().integer(-i).null().end_row();
     }
     EXPECT_THROW(uow.tx().exec("SELECT 1"), Error);  // the bulk write is still open
     EXPECT_EQ(rows.close(), kRows);
     uow.commit();
   }
-  const auto r = run(engine, "SELECT n, v, t FROM " + table + " WHERE n < 3 ORDER BY n");
+  const auto r = run(engine, "SELECT n, v, d, b, t, u, i, j::text AS j FROM " + table +
+                                 " WHERE n < 3 ORDER BY n");
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].get<std::string>("v"), "tab\there\\");
+  EXPECT_DOUBLE_EQ(r[0].get<double>("d"), 0.5);
+  EXPECT_TRUE(r[0].get<bool>("b"));
   EXPECT_EQ(r[0].get<std::string>("t"), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(r[0].get<std::string>("u"), "6f1c2f0e-1d1b-4c61-9a52-1d6f00000001");
+  EXPECT_EQ(r[0].get<std::int64_t>("i"), 2147483647);
+  EXPECT_EQ(r[0].get<std::string>("j"), R"({"a": [1, "x\ty"]})");
   EXPECT_EQ(r[1].get<std::string>("t"), "9999-12-31T23:59:59Z");
+  EXPECT_FALSE(r[1].get<bool>("b"));
   EXPECT_TRUE(r[1].is_null("v"));
+  EXPECT_TRUE(r[1].is_null("u"));
+  EXPECT_TRUE(r[1].is_null("j"));
   EXPECT_EQ(r[2].get<std::string>("t"), "1970-01-01T00:00:02Z");
+  EXPECT_EQ(r[2].get<std::int64_t>("i"), -2);
   EXPECT_EQ(run(engine, "SELECT count(*) FROM " + table).front().get<int>(0), kRows);
   {
     auto s = engine.session();
     auto uow = s.begin();
-    { auto rows = uow.tx().append(table, columns); rows.integer(-1).null().null().null().null().end_row(); }
+    {
+      auto rows = uow.tx().append(table, columns, format);
+      rows.integer(-1).null().null().null().null().null().null().null().end_row();
+    }
     EXPECT_THROW(uow.tx().exec("SELECT 1"), TransactionFailed);
   }
   EXPECT_EQ(run(engine, "SELECT count(*) FROM " + table).front().get<int>(0), kRows);
@@ -284,13 +304,43 @@ void appender_round_trip(Engine& engine) {
 TEST(PostgresBulk, AppenderRoundTripsDirect) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   auto engine = tagged_engine(url, unique_name("append"));
-  appender_round_trip(*engine);
+  appender_round_trip(*engine, CopyFormat::kText);
+  appender_round_trip(*engine, CopyFormat::kBinary);
 }
 
 TEST(PostgresBulk, AppenderRoundTripsThroughPgBouncer) {
   SCRAPERSKY_REQUIRE_PGBOUNCER_URL(url);
   auto engine = tagged_engine(url, unique_name("append"));
-  appender_round_trip(*engine);
+  appender_round_trip(*engine, CopyFormat::kText);
+  appender_round_trip(*engine, CopyFormat::kBinary);
+}
+
+// A binary write refuses a cell that does not match its column, naming the column, and a
+// malformed uuid; the unit then fails and nothing is stored.
+TEST(PostgresBulk, ABinaryWriteRefusesACellOfTheWrongKind) {
+  SCRAPERSKY_REQUIRE_PGBOUNCER_URL(url);
+  auto engine = tagged_engine(url, unique_name("binfail"));
+  const std::string table = unique_name("binary_kinds");
+  run(*engine, "CREATE TABLE " + table + " (t timestamptz, u uuid)");
+  const std::vector<std::string_view> columns = {"t", "u"};
+  const auto refused = [&](const std::function<void(Appender&)>& cells) -> std::string {
+    auto s = engine->session();
+    auto uow = s.begin();
+    auto rows = uow.tx().append(table, columns, CopyFormat::kBinary);
+    try {
+      cells(rows);
+    } catch (const Error& e) {
+      return e.sqlstate() + " " + e.what();
+    }
+    return "accepted";
+  };
+  const auto as_text = refused([](Appender& rows) { rows.text("2026-01-01T00:00:00Z"); });
+  EXPECT_EQ(as_text.substr(0, 6), "22023 ") << as_text;
+  EXPECT_NE(as_text.find("'t'"), std::string::npos) << as_text;
+  const auto bad_uuid = refused([](Appender& rows) { rows.null().text("6f1c2f0e-zz"); });
+  EXPECT_EQ(bad_uuid.substr(0, 6), "22P02 ") << bad_uuid;
+  EXPECT_EQ(run(*engine, "SELECT count(*) FROM " + table).front().get<int>(0), 0);
+  run(*engine, "DROP TABLE " + table);
 }
 
 TEST(PostgresBulk, AFailedCopyFailsTheUnitOfWork) {
