@@ -8,7 +8,9 @@
 
 #include "api_harness.h"
 #include "support/pg_env.h"
+#include "db/unit.h"
 #include "model/uuid.h"
+#include "store/url_changes.h"
 
 namespace scrapersky::api_testing {
 namespace {
@@ -255,6 +257,124 @@ TEST_F(EndpointsTest, ChangeListsComeInOrderFilteredAndPagedWith404And422) {
   EXPECT_EQ(r.json()["detail"][0]["loc"], json({"query", "change"}));
   EXPECT_EQ(api_->get("/api/v3/domains/" + domain_id + "/changes?since=yesterday").status, 422);
   EXPECT_EQ(api_->get("/api/v3/scans/not-a-uuid/changes").status, 422);
+}
+
+// A first scan's rows are listed as `added` without a change row (docs/changes.md, "First
+// scans"): job 1 is the first sight of a.xml (three URLs, one of them changed later, one added
+// later by job 2) and has explicit rows in 0.xml and z.xml on both sides of that file.
+TEST_F(EndpointsTest, AFirstSightsImplicitRowsMergeWithExplicitOnesInOrderAcrossPages) {
+  const auto domain_id = submit_domains({"implicit.example"})[0];
+  const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
+  for (const auto& job : {job1, job2}) {
+    db_->query("INSERT INTO jobs (id, job_id, status, domain_id, target) VALUES ($1, $2, 'complete', "
+               "$3, 'implicit.example')",
+               {model::new_uuid_v4(), job, domain_id});
+  }
+  const std::string file = model::new_uuid_v4();
+  const std::string a_xml = "https://implicit.example/a.xml";
+  db_->query("INSERT INTO sitemap_files (id, domain_id, url, sitemap_type, discovery_method, status, "
+             "url_count, depth, job_id, lead_source) VALUES ($1, $2, $3, 'standard', 'robots_txt', "
+             "'Completed', 4, 1, $4, 'scan')",
+             {file, domain_id, a_xml, job2});
+  db_->query("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, first_sight, detected_at) "
+             "VALUES ($1, $2, true, '2026-01-01T00:00:00Z'), ($3, $2, false, '2026-02-01T00:00:00Z')",
+             {job1, file, job2});
+  const auto url = [](const char* path) { return std::string("https://implicit.example/") + path; };
+  for (const auto& [path, lastmod] : std::vector<std::pair<const char*, db::Value>>{
+           {"1", db::Value("2024-01-01T00:00:00Z")},
+           {"2", db::Value("2024-09-09T00:00:00Z")},
+           {"3", db::Value(nullptr)},
+           {"4", db::Value("2024-04-04T00:00:00Z")}}) {
+    db_->query("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url, lastmod) "
+               "VALUES ($1, $2, $3, $4)",
+               {file, domain_id, url(path), lastmod});
+  }
+  const auto change = [&](const std::string& job, const std::string& sitemap, const std::string& u,
+                          const char* kind, db::Value lastmod, db::Value previous,
+                          const char* detected) {
+    db_->query("INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, change, "
+               "lastmod, previous_lastmod, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+               {job, domain_id, sitemap == a_xml ? file : model::new_uuid_v4(), sitemap, u,
+                std::string(kind), lastmod, previous, std::string(detected)});
+  };
+  const db::Value none(nullptr);
+  change(job1, url("0.xml"), url("0a"), "added", none, none, "2026-01-01T00:00:00Z");
+  change(job1, url("z.xml"), url("z1"), "added", none, none, "2026-01-01T00:00:00Z");
+  change(job2, a_xml, url("2"), "changed", db::Value("2024-09-09T00:00:00Z"),
+         db::Value("2024-01-01T00:00:00Z"), "2026-02-01T00:00:00Z");
+  change(job2, a_xml, url("4"), "added", db::Value("2024-04-04T00:00:00Z"), none,
+         "2026-02-01T00:00:00Z");
+
+  // (job, url, change, lastmod) in listing order.
+  using Line = std::tuple<std::string, std::string, std::string, json>;
+  const std::vector<Line> job1_rows = {{job1, url("0a"), "added", nullptr},
+                                       {job1, url("1"), "added", "2024-01-01T00:00:00Z"},
+                                       {job1, url("2"), "added", "2024-01-01T00:00:00Z"},
+                                       {job1, url("3"), "added", nullptr},
+                                       {job1, url("z1"), "added", nullptr}};
+  std::vector<Line> domain_rows = job1_rows;
+  domain_rows.emplace_back(job2, url("2"), "changed", "2024-09-09T00:00:00Z");
+  domain_rows.emplace_back(job2, url("4"), "added", "2024-04-04T00:00:00Z");
+
+  // Every page size walks every row once, in order, with the total of all of them.
+  const auto pages = [&](const std::string& path, int size) {
+    std::vector<Line> out;
+    for (int page = 1;; ++page) {
+      const auto r = api_->get(path + (path.find('?') == std::string::npos ? "?" : "&") +
+                               "size=" + std::to_string(size) + "&page=" + std::to_string(page));
+      EXPECT_EQ(r.status, 200) << r.body;
+      const auto body = r.json();
+      if (body["items"].empty()) break;
+      for (const auto& item : body["items"]) {
+        out.emplace_back(item["job_id"], item["url"], item["change"], item["lastmod"]);
+        EXPECT_EQ(item["domain"], "implicit.example");
+        if (item["change"] == "added") {
+          EXPECT_EQ(item["previous_lastmod"], nullptr);
+        }
+      }
+    }
+    return out;
+  };
+  const std::string scan_path = "/api/v3/scans/" + job1 + "/changes";
+  const std::string domain_path = "/api/v3/domains/" + domain_id + "/changes";
+  for (const int size : {1, 2, 3, 100}) {
+    EXPECT_EQ(pages(scan_path, size), job1_rows) << size;
+    EXPECT_EQ(pages(domain_path, size), domain_rows) << size;
+  }
+  auto r = api_->get(scan_path);
+  EXPECT_EQ(r.json()["total"], 5);
+  EXPECT_EQ(r.json()["items"][1]["sitemap_url"], a_xml);
+  EXPECT_EQ(r.json()["items"][1]["detected_at"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(api_->get(domain_path).json()["total"], 7);
+  EXPECT_EQ(pages(scan_path + "?change=added", 2), job1_rows);
+  r = api_->get(scan_path + "?change=removed");
+  EXPECT_EQ(r.json()["total"], 0);
+  EXPECT_EQ(r.json()["items"], json::array());
+  EXPECT_EQ(api_->get(scan_path + "?change=changed").json()["total"], 0);
+  EXPECT_EQ(pages(domain_path + "?since=2026-01-15T00:00:00Z", 1),
+            (std::vector<Line>(domain_rows.end() - 2, domain_rows.end())));
+  EXPECT_EQ(api_->get(domain_path + "?since=2026-01-15T00:00:00Z").json()["total"], 2);
+
+  // The keyset walk (what `scrapersky changes` pages with) returns the same rows.
+  for (const bool by_job : {true, false}) {
+    store::ChangeQuery q;
+    if (by_job) q.job_id = job1;
+    else q.domain_id = domain_id;
+    q.limit = 2;
+    std::vector<Line> walked;
+    for (;;) {
+      const auto page = db::read_unit(db_->engine(), [&](db::Transaction& tx) {
+        return store::list_changes(tx, q);
+      });
+      for (const auto& row : page) {
+        walked.emplace_back(row.job_id, row.url, row.change,
+                            row.lastmod ? json(*row.lastmod) : json(nullptr));
+      }
+      if (page.size() < 2) break;
+      q.after = page.back();
+    }
+    EXPECT_EQ(walked, by_job ? job1_rows : domain_rows);
+  }
 }
 
 TEST_F(EndpointsTest, ScanRefusesInvalidTargetsAndStatusRefusesBadIds) {
