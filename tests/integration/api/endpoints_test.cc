@@ -202,6 +202,47 @@ TEST_F(EndpointsTest, ADomainsScheduleIsReadAndSetWithItsNextScanAnd404And422) {
   EXPECT_EQ(api_->get("/api/v3/domains/not-a-uuid").status, 422);
 }
 
+TEST_F(EndpointsTest, TheDomainListShowsEachDomainsScheduleAsItsOwnRouteDoes) {
+  const auto ids = submit_domains({"sched-a.example", "sched-b.example", "sched-c.example"});
+  db_->query("UPDATE domains SET last_complete_scan_at = '2026-03-01T10:00:00Z' WHERE id IN ($1, $2)",
+             {ids[0], ids[1]});
+  ASSERT_EQ(api_->put("/api/v3/domains/" + ids[0] + "/schedule", {{"rescan_interval_hours", 1.5}}).status,
+            200);
+  ASSERT_EQ(api_->put("/api/v3/domains/" + ids[2] + "/schedule", {{"rescan_interval_hours", 6}}).status,
+            200);
+  const auto r = api_->get("/api/v3/domains?sort_by=domain&sort_desc=false");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto items = r.json()["items"];
+  ASSERT_EQ(items.size(), 3u);
+  // a: its override and last scan, so a next scan; b: no override and no global interval
+  // (never due); c: an override but never scanned (never due).
+  EXPECT_EQ(items[0]["rescan_interval_hours"], 1.5);
+  EXPECT_EQ(items[0]["last_scan_at"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(items[0]["next_scan_at"], "2026-03-01T11:30:00Z");
+  EXPECT_EQ(items[1]["rescan_interval_hours"], nullptr);
+  EXPECT_EQ(items[1]["last_scan_at"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(items[1]["next_scan_at"], nullptr);
+  EXPECT_EQ(items[2]["rescan_interval_hours"], 6);
+  EXPECT_EQ(items[2]["last_scan_at"], nullptr);
+  EXPECT_EQ(items[2]["next_scan_at"], nullptr);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto one = api_->get("/api/v3/domains/" + ids[i]).json();
+    for (const char* field : {"id", "domain", "rescan_interval_hours", "last_scan_at", "next_scan_at"}) {
+      EXPECT_EQ(items[i][field], one[field]) << field;
+    }
+    // The fields the v3 UI reads are all still there, beside the three schedule fields.
+    std::set<std::string> keys;
+    for (const auto& [key, value] : items[i].items()) keys.insert(key);
+    EXPECT_EQ(keys, (std::set<std::string>{"id", "domain", "sitemap_curation_status",
+                                           "sitemap_analysis_status", "sitemap_analysis_error",
+                                           "status", "created_at", "updated_at",
+                                           "rescan_interval_hours", "last_scan_at",
+                                           "next_scan_at"}));
+  }
+  EXPECT_EQ(items[0]["sitemap_curation_status"], "New");
+  EXPECT_EQ(items[0]["domain"], "sched-a.example");
+}
+
 TEST_F(EndpointsTest, ChangeListsComeInOrderFilteredAndPagedWith404And422) {
   const auto domain_id = submit_domains({"changes.example"})[0];
   const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
