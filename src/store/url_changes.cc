@@ -412,14 +412,62 @@ std::string implicit_select(db::Dialect dialect, const FirstSight& f,
   return sql;
 }
 
+// A first sight's rows after `after_url`, `offset` of them skipped. The walk is the file's key
+// order with no filter in SQL (a filter would let PostgreSQL's estimate of it pick a sort of
+// the whole file over the index walk): a file with no change row at all (every file until it
+// is re-scanned) reads its rows as they are, LIMIT/OFFSET by the database; a file with change
+// rows reads windows in key order with the presence test and lastmod as per-row lookups, and
+// keeps the rows that pass.
 std::vector<ChangeRow> implicit_rows(db::Transaction& tx, const FirstSight& f,
                                      const std::optional<std::string>& after_url,
                                      std::int64_t limit, std::int64_t offset) {
-  std::vector<db::Value> params;
-  std::string sql = implicit_select(tx.dialect(), f, after_url, params) + " ORDER BY u.url LIMIT ";
-  sql += param_for(params, limit);
-  sql += " OFFSET " + param_for(params, offset);
-  return read_rows(tx, sql, params);
+  const auto row_of = [&f](std::string url, std::optional<std::string> lastmod) {
+    return ChangeRow{f.job_id, f.domain, f.sitemap_url, std::move(url),
+                     std::string(model::to_string(model::UrlChange::kAdded)), std::move(lastmod),
+                     std::nullopt, f.detected_at};
+  };
+  std::vector<ChangeRow> out;
+  out.reserve(static_cast<std::size_t>(std::min<std::int64_t>(limit, 10'000)));
+  const bool changed = !tx.exec("SELECT 1 FROM url_changes WHERE sitemap_file_id = $1 LIMIT 1",
+                                {f.file_id})
+                            .empty();
+  std::vector<db::Value> params{db::Value(f.file_id)};
+  std::string range = "FROM sitemap_urls u WHERE u.sitemap_file_id = $1";
+  if (!changed) {
+    if (after_url) {
+      params.emplace_back(*after_url);
+      range += " AND u.url > $2";
+    }
+    params.emplace_back(limit);
+    params.emplace_back(offset);
+    const auto n = std::to_string(params.size());
+    for (const auto row : tx.exec("SELECT u.url, u.lastmod " + range + " ORDER BY u.url LIMIT $" +
+                                      std::to_string(params.size() - 1) + " OFFSET $" + n,
+                                  params)) {
+      out.push_back(row_of(row.get<std::string>(0), row.get<std::optional<std::string>>(1)));
+    }
+    return out;
+  }
+  const std::string sql = std::string("SELECT u.url, ") + kLastmodAtFirstSight + ", CASE WHEN " +
+                          kPresentAtFirstSight + " THEN 1 ELSE 0 END " + range +
+                          " AND u.url > $2 ORDER BY u.url LIMIT $3";
+  const std::int64_t window = std::clamp<std::int64_t>(limit + offset, 1000, 10'000);
+  std::string cursor = after_url.value_or("");
+  std::int64_t skip = offset;
+  for (;;) {
+    const auto rows = tx.exec(sql, {db::Value(f.file_id), db::Value(cursor), db::Value(window)});
+    for (const auto row : rows) {
+      cursor = row.get<std::string>(0);
+      if (row.get<std::int64_t>(2) == 0) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      out.push_back(row_of(cursor, row.get<std::optional<std::string>>(1)));
+      if (static_cast<std::int64_t>(out.size()) == limit) return out;
+    }
+    if (static_cast<std::int64_t>(rows.size()) < window) return out;
+  }
 }
 
 std::int64_t implicit_count(db::Transaction& tx, const FirstSight& f,
