@@ -430,6 +430,71 @@ TEST_F(EndpointsTest, AFirstSightsImplicitRowsMergeWithExplicitOnesInOrderAcross
   EXPECT_EQ(walk(false), domain_rows);
 }
 
+// Two scans of one new file in one second (docs/changes.md, "Two scans racing on one new
+// file"): job 1 created a.xml and COPYed /1 and /3; job 2, at the same detected_at, added /2
+// with an explicit row. One block holds both kinds; the database orders it by URL.
+TEST_F(EndpointsTest, ExplicitAndImplicitRowsOfOneInstantAndFileInterleaveByUrl) {
+  const auto domain_id = submit_domains({"race.example"})[0];
+  const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
+  for (const auto& job : {job1, job2}) {
+    db_->query("INSERT INTO jobs (id, job_id, status, domain_id, target) VALUES ($1, $2, 'complete', "
+               "$3, 'race.example')",
+               {model::new_uuid_v4(), job, domain_id});
+  }
+  const std::string file = model::new_uuid_v4();
+  const std::string a_xml = "https://race.example/a.xml";
+  const std::string at = "2026-01-01T00:00:00Z";
+  db_->query("INSERT INTO sitemap_files (id, domain_id, url, sitemap_type, discovery_method, status, "
+             "url_count, depth, job_id, lead_source) VALUES ($1, $2, $3, 'standard', 'robots_txt', "
+             "'Completed', 3, 1, $4, 'scan')",
+             {file, domain_id, a_xml, job2});
+  db_->query("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, first_sight, detected_at) "
+             "VALUES ($1, $2, true, $4), ($3, $2, false, $4)",
+             {job1, file, job2, at});
+  const auto url = [](const char* path) { return std::string("https://race.example/") + path; };
+  for (const char* path : {"1", "2", "3"}) {
+    db_->query("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url) VALUES ($1, $2, $3)",
+               {file, domain_id, url(path)});
+  }
+  db_->query("INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, change, "
+             "detected_at) VALUES ($1, $2, $3, $4, $5, 'added', $6)",
+             {job2, domain_id, file, a_xml, url("2"), at});
+
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {job1, url("1")}, {job2, url("2")}, {job1, url("3")}};
+  for (const int size : {1, 2, 100}) {
+    std::vector<std::pair<std::string, std::string>> listed;
+    for (int page = 1;; ++page) {
+      const auto body = api_->get("/api/v3/domains/" + domain_id + "/changes?size=" +
+                                  std::to_string(size) + "&page=" + std::to_string(page))
+                            .json();
+      EXPECT_EQ(body["total"], 3);
+      if (body["items"].empty()) break;
+      for (const auto& item : body["items"]) listed.emplace_back(item["job_id"], item["url"]);
+    }
+    EXPECT_EQ(listed, expected) << size;
+  }
+  store::ChangeQuery q;
+  q.domain_id = domain_id;
+  q.limit = 1;
+  std::vector<std::pair<std::string, std::string>> walked;
+  for (;;) {
+    const auto page = db::read_unit(db_->engine(), [&](db::Transaction& tx) {
+      return store::list_changes(tx, q);
+    });
+    if (page.empty()) break;
+    walked.emplace_back(page[0].job_id, page[0].url);
+    q.after = page[0];
+  }
+  EXPECT_EQ(walked, expected);
+  // Job 1 lists only what it stored itself.
+  const auto body = api_->get("/api/v3/scans/" + job1 + "/changes").json();
+  EXPECT_EQ(body["total"], 2);
+  ASSERT_EQ(body["items"].size(), 2u);
+  EXPECT_EQ(body["items"][0]["url"], url("1"));
+  EXPECT_EQ(body["items"][1]["url"], url("3"));
+}
+
 TEST_F(EndpointsTest, ScanRefusesInvalidTargetsAndStatusRefusesBadIds) {
   auto r = api_->post("/api/v3/sitemap/scan", {{"base_url", "ftp://example.com"}});
   EXPECT_EQ(r.status, 422);
