@@ -232,7 +232,11 @@ json build_components() {
                         {"sitemap_analysis_error", nullable_str()},
                         {"status", nullable_str("active")},
                         {"created_at", time()},
-                        {"updated_at", time()}});
+                        {"updated_at", time()},
+                        {"rescan_interval_hours", {{"type", "number"}, {"nullable", true}, {"example", 24},
+                                                   {"description", "The domain's override; null: RESCAN_INTERVAL_HOURS"}}},
+                        {"last_scan_at", nullable_time()},
+                        {"next_scan_at", nullable_time()}});
   s["DomainPage"] = page_of("Domain", "A page of domains");
   s["DomainSummary"] = object({{"id", uuid()},
                                {"domain", str("example.com")},

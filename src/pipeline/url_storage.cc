@@ -91,6 +91,7 @@ std::string UrlStorage::store_sitemap(StoreUnits& units, const SitemapRef& ref,
   sitemap.method = ref.method;
   sitemap.depth = ref.depth;
   sitemap.job_id = job_id_;
+  sitemap.detected_at = detected_at_;
   if (parent_file_id != nullptr) sitemap.parent_id = *parent_file_id;
   const auto key = units.write("recording a sitemap", [&](db::Transaction& tx) {
     return store::upsert_scanned_sitemap(tx, sitemap);
@@ -162,8 +163,9 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
         if (merge_fresh) {
           counts += store::merge_listed_urls(tx, fresh, file_url, stamp());
         } else {
-          // A file's first scan stays a pure COPY: its URLs are counted as added, and get no
-          // change rows (docs/changes.md, "First scans").
+          // A file's first scan stays a pure COPY: its URLs are counted as added and get no
+          // change rows; the job's first_sight mark on the file lists them as added
+          // (docs/changes.md, "First scans").
           store::insert_new_urls(tx, fresh);
           counts.added += static_cast<std::int64_t>(fresh.rows.size());
         }

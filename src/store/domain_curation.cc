@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, domain, sitemap_curation_status, sitemap_analysis_status, sitemap_analysis_error, "
-    "status, created_at, updated_at";
+    "status, created_at, updated_at, rescan_interval_hours, last_complete_scan_at";
 
 DomainRecord to_record(const db::Row& row) {
   DomainRecord d;
@@ -22,6 +22,8 @@ DomainRecord to_record(const db::Row& row) {
   d.status = row.get<std::optional<std::string>>("status");
   d.created_at = row.get<std::string>("created_at");
   d.updated_at = row.get<std::string>("updated_at");
+  d.rescan_interval_hours = row.get<std::optional<double>>("rescan_interval_hours");
+  d.last_complete_scan_at = row.get<std::optional<std::string>>("last_complete_scan_at");
   return d;
 }
 

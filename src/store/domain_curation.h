@@ -22,6 +22,10 @@ struct DomainRecord {
   std::optional<std::string> sitemap_analysis_error;
   std::optional<std::string> status;
   std::string created_at, updated_at;
+  // The re-scan schedule (docs/changes.md): the override (nullopt: the global value) and the
+  // end of the last complete scan; the API adds next_scan_at (store::next_scan_at).
+  std::optional<double> rescan_interval_hours;
+  std::optional<std::string> last_complete_scan_at;
 };
 
 // The columns GET /api/v3/domains may sort by (docs/api.md, "Endpoints", Domains list).

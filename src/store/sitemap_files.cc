@@ -27,9 +27,10 @@ SitemapFileKey upsert_scanned_sitemap(db::Transaction& tx, const ScannedSitemap&
   }
   // The job's own list of the sitemaps it processed (its status reads it, whatever later
   // scans do to sitemap_files.job_id).
-  tx.exec("INSERT INTO job_sitemap_files (job_id, sitemap_file_id) VALUES ($1, $2) "
-          "ON CONFLICT (job_id, sitemap_file_id) DO NOTHING",
-          {s.job_id, key.id});
+  tx.exec("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, first_sight, detected_at) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT (job_id, sitemap_file_id) DO NOTHING",
+          {s.job_id, key.id, key.created,
+           s.detected_at.empty() ? db::Value(now) : db::Value(s.detected_at)});
   return key;
 }
 

@@ -19,6 +19,7 @@ struct ScannedSitemap {
   int depth = 1;
   std::optional<std::string> parent_id;
   std::string job_id;
+  std::string detected_at;  // the instant the job's change rows carry (job_sitemap_files)
 };
 
 struct SitemapFileKey {
@@ -27,7 +28,9 @@ struct SitemapFileKey {
 };
 
 // Finds or inserts the row. An existing row keeps its discovery_method (the first way the
-// sitemap was found) and is stamped with this job.
+// sitemap was found) and is stamped with this job. The job's job_sitemap_files row is marked
+// first_sight when the row was inserted now: the job COPYs the file's rows and lists them as
+// implicit `added` rows (docs/changes.md, "First scans").
 SitemapFileKey upsert_scanned_sitemap(db::Transaction& tx, const ScannedSitemap& sitemap);
 
 // What a scan learnt about a sitemap's content for the next one (docs/changes.md, section 1):

@@ -346,42 +346,102 @@ std::vector<DroppedSitemap> remove_dropped_sitemaps(db::Transaction& tx, const C
 
 namespace {
 
+// Listing (docs/changes.md, "Listing changes"): the explicit rows of url_changes, merged with
+// the implicit `added` rows of each first-sight (job, file). All rows of one first-sight share
+// its (detected_at, sitemap_url), so the listing order is a run of blocks: the explicit rows
+// before the first such file, the file's block, the explicit rows up to the next one, and so
+// on. Every comparison between rows is done by the database (its collation orders URLs), each
+// block is read by an index walk with LIMIT/OFFSET, and a page stops reading once it is full.
+
+std::string param_for(std::vector<db::Value>& params, db::Value value) {
+  params.push_back(std::move(value));
+  return "$" + std::to_string(params.size());
+}
+
+void add_condition(std::string& where, const std::string& condition) {
+  where += (where.empty() ? " WHERE " : " AND ") + condition;
+}
+
 std::string change_where(const ChangeQuery& q, std::vector<db::Value>& params) {
   std::string where;
-  const auto add = [&](const std::string& condition, db::Value value) {
-    params.push_back(std::move(value));
-    where += (where.empty() ? " WHERE " : " AND ") + condition + std::to_string(params.size());
-  };
-  if (q.job_id) add("c.job_id = $", *q.job_id);
-  if (q.domain_id) add("c.domain_id = $", *q.domain_id);
-  if (q.since) add("c.detected_at >= $", *q.since);
-  if (q.change) add("c.change = $", *q.change);
+  if (q.job_id) add_condition(where, "c.job_id = " + param_for(params, *q.job_id));
+  if (q.domain_id) add_condition(where, "c.domain_id = " + param_for(params, *q.domain_id));
+  if (q.since) add_condition(where, "c.detected_at >= " + param_for(params, *q.since));
+  if (q.change) add_condition(where, "c.change = " + param_for(params, *q.change));
   return where;
 }
 
-}  // namespace
+// A (job, sitemap file) whose rows the job inserted by COPY: its implicit `added` rows.
+struct FirstSight {
+  std::string job_id, file_id, sitemap_url, detected_at, domain;
+};
 
-std::vector<ChangeRow> list_changes(db::Transaction& tx, const ChangeQuery& q) {
+// The first sights the query lists, in listing order; with `after`, those at or after its
+// (detected_at, sitemap_url).
+std::vector<FirstSight> first_sights(db::Transaction& tx, const ChangeQuery& q, bool use_after) {
+  if (q.change && *q.change != model::to_string(model::UrlChange::kAdded)) return {};
   std::vector<db::Value> params;
+  std::string where = " WHERE js.first_sight";
+  if (q.job_id) add_condition(where, "js.job_id = " + param_for(params, *q.job_id));
+  if (q.domain_id) add_condition(where, "f.domain_id = " + param_for(params, *q.domain_id));
+  if (q.since) add_condition(where, "js.detected_at >= " + param_for(params, *q.since));
+  if (use_after && q.after) {
+    const auto d = param_for(params, q.after->detected_at);
+    add_condition(where, "(js.detected_at, f.url) >= (" + d + ", " +
+                             param_for(params, q.after->sitemap_url) + ")");
+  }
+  std::vector<FirstSight> out;
+  for (const auto row : tx.exec(
+           "SELECT js.job_id, js.sitemap_file_id, f.url, js.detected_at, d.domain "
+           "FROM job_sitemap_files js JOIN sitemap_files f ON f.id = js.sitemap_file_id "
+           "JOIN domains d ON d.id = f.domain_id" + where + " ORDER BY js.detected_at, f.url",
+           params)) {
+    out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
+                   row.get<std::string>(3), row.get<std::string>(4)});
+  }
+  return out;
+}
+
+// Which explicit rows a block holds.
+struct ExplicitRange {
+  const ChangeRow* after = nullptr;    // key > after's
+  const FirstSight* above = nullptr;   // (detected_at, sitemap_url) > above's
+  const FirstSight* below = nullptr;   // (detected_at, sitemap_url) < below's
+  const FirstSight* within = nullptr;  // (detected_at, sitemap_url) = within's
+};
+
+std::string explicit_where(const ChangeQuery& q, const ExplicitRange& r,
+                           std::vector<db::Value>& params) {
   std::string where = change_where(q, params);
-  if (q.after) {
-    const auto n = params.size();
-    params.emplace_back(q.after->detected_at);
-    params.emplace_back(q.after->sitemap_url);
-    params.emplace_back(q.after->url);
-    where += (where.empty() ? " WHERE " : " AND ") +
-             ("(c.detected_at, c.sitemap_url, c.url) > ($" + std::to_string(n + 1) + ", $" +
-              std::to_string(n + 2) + ", $" + std::to_string(n + 3) + ")");
+  if (r.after) {
+    const auto d = param_for(params, r.after->detected_at);
+    const auto s = param_for(params, r.after->sitemap_url);
+    add_condition(where, "(c.detected_at, c.sitemap_url, c.url) > (" + d + ", " + s + ", " +
+                             param_for(params, r.after->url) + ")");
   }
-  params.emplace_back(q.limit);
-  std::string sql =
-      "SELECT c.job_id, d.domain, c.sitemap_url, c.url, c.change, c.lastmod, c.previous_lastmod, "
-      "c.detected_at FROM url_changes c JOIN domains d ON d.id = c.domain_id" + where +
-      " ORDER BY c.detected_at, c.sitemap_url, c.url LIMIT $" + std::to_string(params.size());
-  if (!q.after) {
-    params.emplace_back(q.offset);
-    sql += " OFFSET $" + std::to_string(params.size());
+  if (r.above) {
+    const auto d = param_for(params, r.above->detected_at);
+    add_condition(where, "(c.detected_at, c.sitemap_url) > (" + d + ", " +
+                             param_for(params, r.above->sitemap_url) + ")");
   }
+  if (r.below) {
+    const auto d = param_for(params, r.below->detected_at);
+    add_condition(where, "(c.detected_at, c.sitemap_url) < (" + d + ", " +
+                             param_for(params, r.below->sitemap_url) + ")");
+  }
+  if (r.within) {
+    add_condition(where, "c.detected_at = " + param_for(params, r.within->detected_at));
+    add_condition(where, "c.sitemap_url = " + param_for(params, r.within->sitemap_url));
+  }
+  return where;
+}
+
+constexpr const char* kListedColumns =
+    "c.job_id, d.domain, c.sitemap_url, c.url, c.change, c.lastmod, c.previous_lastmod, "
+    "c.detected_at";
+
+std::vector<ChangeRow> read_rows(db::Transaction& tx, const std::string& sql,
+                                 const std::vector<db::Value>& params) {
   std::vector<ChangeRow> out;
   for (const auto row : tx.exec(sql, params)) {
     ChangeRow c;
@@ -398,10 +458,221 @@ std::vector<ChangeRow> list_changes(db::Transaction& tx, const ChangeQuery& q) {
   return out;
 }
 
-std::int64_t count_changes(db::Transaction& tx, const ChangeQuery& q) {
+std::vector<ChangeRow> explicit_rows(db::Transaction& tx, const ChangeQuery& q,
+                                     const ExplicitRange& r, std::int64_t limit,
+                                     std::int64_t offset) {
   std::vector<db::Value> params;
-  const std::string where = change_where(q, params);
+  const std::string where = explicit_where(q, r, params);
+  const auto l = param_for(params, limit);
+  return read_rows(tx,
+                   std::string("SELECT ") + kListedColumns +
+                       " FROM url_changes c JOIN domains d ON d.id = c.domain_id" + where +
+                       " ORDER BY c.detected_at, c.sitemap_url, c.url LIMIT " + l + " OFFSET " +
+                       param_for(params, offset),
+                   params);
+}
+
+std::int64_t explicit_count(db::Transaction& tx, const ChangeQuery& q, const ExplicitRange& r) {
+  std::vector<db::Value> params;
+  const std::string where = explicit_where(q, r, params);
   return tx.exec("SELECT count(*) FROM url_changes c" + where, params).front().get<std::int64_t>(0);
+}
+
+// URL u of a first-sight file is an implicit `added` row of that job when u was in the file
+// then. u's change rows since record its history: each `removed` row ends a presence, each
+// `added` row starts one. So u was present then (and was not added by a later job) when its
+// `removed` rows outnumber its `added` rows by one if u is removed now, or equal them if it is
+// present now; a URL with no change row was. (The same as "its earliest change row is not
+// `added`", without ordering rows: two scans within one second share a detected_at.)
+constexpr const char* kPresentAtFirstSight =
+    "COALESCE((SELECT sum(CASE c.change WHEN 'removed' THEN 1 WHEN 'added' THEN -1 ELSE 0 END) "
+    "FROM url_changes c WHERE c.sitemap_file_id = u.sitemap_file_id AND c.url = u.url) "
+    "- CASE WHEN u.removed_at IS NULL THEN 0 ELSE 1 END, 0) = 0";
+
+// Its lastmod then: the previous_lastmod of its first change row that is not `added` (the
+// first thing that happened to a present URL is a change or a removal), else the current one.
+constexpr const char* kLastmodAtFirstSight =
+    "CASE WHEN EXISTS (SELECT 1 FROM url_changes c WHERE c.sitemap_file_id = u.sitemap_file_id "
+    "AND c.url = u.url AND c.change <> 'added') THEN (SELECT c.previous_lastmod FROM url_changes c "
+    "WHERE c.sitemap_file_id = u.sitemap_file_id AND c.url = u.url AND c.change <> 'added' "
+    "ORDER BY c.detected_at, c.job_id LIMIT 1) ELSE u.lastmod END";
+
+std::string implicit_select(db::Dialect dialect, const FirstSight& f,
+                            const std::optional<std::string>& after_url,
+                            std::vector<db::Value>& params) {
+  // The first sight's values as the column types of url_changes (a UNION with it must match).
+  const bool pg = dialect == db::Dialect::kPostgres;
+  const auto as = [&](const std::string& value, const char* pg_type) {
+    return "CAST(" + param_for(params, value) + " AS " + (pg ? pg_type : "text") + ")";
+  };
+  std::string sql = "SELECT " + as(f.job_id, "uuid") + ", " + as(f.domain, "text") + ", " +
+                    as(f.sitemap_url, "text") + ", u.url, 'added', " + kLastmodAtFirstSight +
+                    ", NULL, " + as(f.detected_at, "timestamptz") +
+                    " FROM sitemap_urls u WHERE u.sitemap_file_id = " +
+                    param_for(params, f.file_id) + " AND " + kPresentAtFirstSight;
+  if (after_url) sql += " AND u.url > " + param_for(params, *after_url);
+  return sql;
+}
+
+// A first sight's rows after `after_url`, `offset` of them skipped. The walk is the file's key
+// order with no filter in SQL (a filter would let PostgreSQL's estimate of it pick a sort of
+// the whole file over the index walk): a file with no change row at all (every file until it
+// is re-scanned) reads its rows as they are, LIMIT/OFFSET by the database; a file with change
+// rows reads windows in key order with the presence test and lastmod as per-row lookups, and
+// keeps the rows that pass.
+std::vector<ChangeRow> implicit_rows(db::Transaction& tx, const FirstSight& f,
+                                     const std::optional<std::string>& after_url,
+                                     std::int64_t limit, std::int64_t offset) {
+  const auto row_of = [&f](std::string url, std::optional<std::string> lastmod) {
+    return ChangeRow{f.job_id, f.domain, f.sitemap_url, std::move(url),
+                     std::string(model::to_string(model::UrlChange::kAdded)), std::move(lastmod),
+                     std::nullopt, f.detected_at};
+  };
+  std::vector<ChangeRow> out;
+  out.reserve(static_cast<std::size_t>(std::min<std::int64_t>(limit, 10'000)));
+  const bool changed = !tx.exec("SELECT 1 FROM url_changes WHERE sitemap_file_id = $1 LIMIT 1",
+                                {f.file_id})
+                            .empty();
+  std::vector<db::Value> params{db::Value(f.file_id)};
+  std::string range = "FROM sitemap_urls u WHERE u.sitemap_file_id = $1";
+  if (!changed) {
+    if (after_url) {
+      params.emplace_back(*after_url);
+      range += " AND u.url > $2";
+    }
+    params.emplace_back(limit);
+    params.emplace_back(offset);
+    const auto n = std::to_string(params.size());
+    for (const auto row : tx.exec("SELECT u.url, u.lastmod " + range + " ORDER BY u.url LIMIT $" +
+                                      std::to_string(params.size() - 1) + " OFFSET $" + n,
+                                  params)) {
+      out.push_back(row_of(row.get<std::string>(0), row.get<std::optional<std::string>>(1)));
+    }
+    return out;
+  }
+  const std::string sql = std::string("SELECT u.url, ") + kLastmodAtFirstSight + ", CASE WHEN " +
+                          kPresentAtFirstSight + " THEN 1 ELSE 0 END " + range +
+                          " AND u.url > $2 ORDER BY u.url LIMIT $3";
+  const std::int64_t window = std::clamp<std::int64_t>(limit + offset, 1000, 10'000);
+  std::string cursor = after_url.value_or("");
+  std::int64_t skip = offset;
+  for (;;) {
+    const auto rows = tx.exec(sql, {db::Value(f.file_id), db::Value(cursor), db::Value(window)});
+    for (const auto row : rows) {
+      cursor = row.get<std::string>(0);
+      if (row.get<std::int64_t>(2) == 0) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      out.push_back(row_of(cursor, row.get<std::optional<std::string>>(1)));
+      if (static_cast<std::int64_t>(out.size()) == limit) return out;
+    }
+    if (static_cast<std::int64_t>(rows.size()) < window) return out;
+  }
+}
+
+std::int64_t implicit_count(db::Transaction& tx, const FirstSight& f,
+                            const std::optional<std::string>& after_url) {
+  // The file's rows less those with change rows that fail kPresentAtFirstSight: an index count
+  // and a walk of the file's change rows, never a probe per URL.
+  std::vector<db::Value> params{db::Value(f.file_id)};
+  std::string rows = "SELECT count(*) FROM sitemap_urls u WHERE u.sitemap_file_id = $1";
+  std::string changed_urls = "SELECT c.url, sum(CASE c.change WHEN 'removed' THEN 1 "
+                             "WHEN 'added' THEN -1 ELSE 0 END) AS net FROM url_changes c "
+                             "WHERE c.sitemap_file_id = $1";
+  if (after_url) {
+    params.emplace_back(*after_url);
+    rows += " AND u.url > $2";
+    changed_urls += " AND c.url > $2";
+  }
+  changed_urls += " GROUP BY c.url";
+  const std::string absent =
+      "SELECT count(*) FROM (" + changed_urls + ") g JOIN sitemap_urls u ON "
+      "u.sitemap_file_id = $1 AND u.url = g.url "
+      "WHERE g.net <> CASE WHEN u.removed_at IS NULL THEN 0 ELSE 1 END";
+  return tx.exec("SELECT (" + rows + ") - (" + absent + ")", params).front().get<std::int64_t>(0);
+}
+
+// The block of a first sight when explicit rows share its (detected_at, sitemap_url) (only
+// when two scans of a site raced: docs/changes.md): both kinds, ordered by the database.
+std::vector<ChangeRow> mixed_rows(db::Transaction& tx, const ChangeQuery& q, const FirstSight& f,
+                                  const ExplicitRange& r,
+                                  const std::optional<std::string>& after_url,
+                                  std::int64_t limit, std::int64_t offset) {
+  std::vector<db::Value> params;
+  std::string sql = std::string("SELECT * FROM (SELECT ") + kListedColumns +
+                    " FROM url_changes c JOIN domains d ON d.id = c.domain_id" +
+                    explicit_where(q, r, params) + " UNION ALL " +
+                    implicit_select(tx.dialect(), f, after_url, params) + ") t ORDER BY 4 LIMIT ";
+  sql += param_for(params, limit);
+  sql += " OFFSET " + param_for(params, offset);
+  return read_rows(tx, sql, params);
+}
+
+}  // namespace
+
+std::vector<ChangeRow> list_changes(db::Transaction& tx, const ChangeQuery& q) {
+  const ChangeRow* after = q.after ? &*q.after : nullptr;
+  const auto sights = first_sights(tx, q, true);
+  if (sights.empty()) return explicit_rows(tx, q, {.after = after}, q.limit, after ? 0 : q.offset);
+
+  std::vector<ChangeRow> out;
+  std::int64_t skip = after ? 0 : q.offset;
+  // Takes a block's rows after the `skip` still to be skipped, up to the page's end. A block
+  // wholly skipped is counted, not read.
+  const auto take = [&](const std::function<std::int64_t()>& count,
+                        const std::function<std::vector<ChangeRow>(std::int64_t, std::int64_t)>&
+                            read) {
+    const auto need = q.limit - static_cast<std::int64_t>(out.size());
+    if (need <= 0) return;
+    if (skip > 0) {
+      const auto n = count();
+      if (n <= skip) {
+        skip -= n;
+        return;
+      }
+    }
+    auto rows = read(need, skip);
+    skip = 0;
+    for (auto& row : rows) out.push_back(std::move(row));
+  };
+  const FirstSight* previous = nullptr;
+  for (std::size_t i = 0; i <= sights.size(); ++i) {
+    const FirstSight* sight = i < sights.size() ? &sights[i] : nullptr;
+    // The explicit rows between the previous first sight and this one.
+    const ExplicitRange gap{.after = after, .above = previous, .below = sight};
+    take([&] { return explicit_count(tx, q, gap); },
+         [&](std::int64_t n, std::int64_t o) { return explicit_rows(tx, q, gap, n, o); });
+    if (sight == nullptr || static_cast<std::int64_t>(out.size()) >= q.limit) break;
+    // The first sight's own block.
+    std::optional<std::string> after_url;
+    if (after && after->detected_at == sight->detected_at &&
+        after->sitemap_url == sight->sitemap_url) {
+      after_url = after->url;
+    }
+    const ExplicitRange within{.after = after, .within = sight};
+    const bool mixed = !explicit_rows(tx, q, within, 1, 0).empty();
+    if (mixed) {
+      take([&] { return implicit_count(tx, *sight, after_url) + explicit_count(tx, q, within); },
+           [&](std::int64_t n, std::int64_t o) {
+             return mixed_rows(tx, q, *sight, within, after_url, n, o);
+           });
+    } else {
+      take([&] { return implicit_count(tx, *sight, after_url); },
+           [&](std::int64_t n, std::int64_t o) {
+             return implicit_rows(tx, *sight, after_url, n, o);
+           });
+    }
+    previous = sight;
+  }
+  return out;
+}
+
+std::int64_t count_changes(db::Transaction& tx, const ChangeQuery& q) {
+  std::int64_t total = explicit_count(tx, q, {});
+  for (const auto& sight : first_sights(tx, q, false)) total += implicit_count(tx, sight, std::nullopt);
+  return total;
 }
 
 }  // namespace scrapersky::store

@@ -17,18 +17,20 @@ namespace {
 using nlohmann::json;
 using model::SitemapCurationStatus;
 
-json domain_json(const store::DomainRecord& d) {
-  return {{"id", d.id},
-          {"domain", d.domain},
-          {"sitemap_curation_status", nullable(d.sitemap_curation_status)},
-          {"sitemap_analysis_status", nullable(d.sitemap_analysis_status)},
-          {"sitemap_analysis_error", nullable(d.sitemap_analysis_error)},
-          {"status", nullable(d.status)},
-          {"created_at", d.created_at},
-          {"updated_at", d.updated_at}};
+json domain_json(const store::DomainRecord& d, double global_hours) {
+  json out = {{"id", d.id},
+              {"domain", d.domain},
+              {"sitemap_curation_status", nullable(d.sitemap_curation_status)},
+              {"sitemap_analysis_status", nullable(d.sitemap_analysis_status)},
+              {"sitemap_analysis_error", nullable(d.sitemap_analysis_error)},
+              {"status", nullable(d.status)},
+              {"created_at", d.created_at},
+              {"updated_at", d.updated_at}};
+  add_schedule_fields(out, d.rescan_interval_hours, d.last_complete_scan_at, global_hours);
+  return out;
 }
 
-Response list(db::Engine& engine, Request& request) {
+Response list(db::Engine& engine, Request& request, double global_hours) {
   QueryParams q(request);
   store::DomainListQuery query;
   const auto page = q.integer("page", 1, {.min = 1});
@@ -61,7 +63,7 @@ Response list(db::Engine& engine, Request& request) {
       engine, [&](db::Transaction& tx) { return store::list_domains(tx, query); },
       [&](db::Transaction& tx) { return store::count_domains(tx, query.filter); }, query.offset);
   json items = json::array();
-  for (const auto& d : records.items) items.push_back(domain_json(d));
+  for (const auto& d : records.items) items.push_back(domain_json(d, global_hours));
   return Response::json(200, paginated(std::move(items), records.total, page, size));
 }
 
@@ -170,9 +172,11 @@ Response import_csv(db::Engine& engine, Request& request) {
 
 }  // namespace
 
-void add_domain_routes(Router& router, db::Engine& engine) {
+void add_domain_routes(Router& router, db::Engine& engine, double rescan_interval_hours) {
   db::Engine* e = &engine;
-  router.add("GET", "/api/v3/domains", with_db_errors([e](Request& r) { return list(*e, r); }),
+  const double global = rescan_interval_hours;
+  router.add("GET", "/api/v3/domains",
+             with_db_errors([e, global](Request& r) { return list(*e, r, global); }),
              {.summary = "Paged list of domains with curation filters",
               .doc = {.parameters = {query_int_param("page", 1, 1, std::nullopt),
                                      query_int_param("size", 20, 1, 100),

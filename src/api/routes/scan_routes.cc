@@ -194,7 +194,7 @@ void add_scan_routes(Router& router, db::Engine& engine) {
 
 void add_v3_routes(Router& router, db::Engine& engine, double rescan_interval_hours) {
   add_scan_routes(router, engine);
-  add_domain_routes(router, engine);
+  add_domain_routes(router, engine, rescan_interval_hours);
   add_sitemap_file_routes(router, engine);
   add_sitemap_ingest_routes(router, engine);
   add_page_routes(router, engine);

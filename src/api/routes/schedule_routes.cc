@@ -12,12 +12,9 @@ namespace {
 using nlohmann::json;
 
 json schedule_json(const store::DomainSchedule& d, double global_hours) {
-  const auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-  return {{"id", d.id},
-          {"domain", d.domain},
-          {"rescan_interval_hours", nullable(d.rescan_interval_hours)},
-          {"last_scan_at", nullable(d.last_scan_at)},
-          {"next_scan_at", nullable(store::next_scan_at(d.rescan_interval_hours, d.last_scan_at, global_hours))}};
+  json out = {{"id", d.id}, {"domain", d.domain}};
+  add_schedule_fields(out, d.rescan_interval_hours, d.last_scan_at, global_hours);
+  return out;
 }
 
 Response get_domain(db::Engine& engine, Request& request, double global_hours) {
@@ -61,6 +58,14 @@ Response put_schedule(db::Engine& engine, Request& request, double global_hours)
 }
 
 }  // namespace
+
+void add_schedule_fields(nlohmann::json& out, std::optional<double> override_hours,
+                         const std::optional<std::string>& last_scan_at, double global_hours) {
+  const auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  out["rescan_interval_hours"] = nullable(override_hours);
+  out["last_scan_at"] = nullable(last_scan_at);
+  out["next_scan_at"] = nullable(store::next_scan_at(override_hours, last_scan_at, global_hours));
+}
 
 void add_schedule_routes(Router& router, db::Engine& engine, double rescan_interval_hours) {
   db::Engine* e = &engine;

@@ -4,7 +4,10 @@
 // one unit of work; work itself runs in the background workers (src/jobs), which pick it up
 // from the database.
 #include <functional>
+#include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "api/router.h"
 #include "db/engine.h"
@@ -16,7 +19,7 @@ namespace scrapersky::api::routes {
 void add_scan_routes(Router& router, db::Engine& engine);
 // GET /domains, PUT /domains/sitemap-curation/status[/filtered], POST /domains/direct-submit,
 // POST /domains/import-csv.
-void add_domain_routes(Router& router, db::Engine& engine);
+void add_domain_routes(Router& router, db::Engine& engine, double rescan_interval_hours = 0);
 // /sitemap-files/ (GET, POST), /sitemap-files/{id} (GET, PUT, DELETE), /sitemap-files/{id}/urls,
 // PUT /sitemap-files/sitemap_import_curation/status[/filtered].
 void add_sitemap_file_routes(Router& router, db::Engine& engine);
@@ -32,6 +35,11 @@ void add_dashboard_data_routes(Router& router, db::Engine& engine, double rescan
 // GET /api/v3/domains/{domain_id}, PUT /api/v3/domains/{domain_id}/schedule; next_scan_at uses
 // `rescan_interval_hours` (RESCAN_INTERVAL_HOURS) where a domain has no override.
 void add_schedule_routes(Router& router, db::Engine& engine, double rescan_interval_hours);
+// rescan_interval_hours (the override or null), last_scan_at and next_scan_at (null when never
+// due) into a domain's JSON: the one place GET /api/v3/domains/{id}, its PUT .../schedule and
+// the domain list compute them.
+void add_schedule_fields(nlohmann::json& out, std::optional<double> override_hours,
+                         const std::optional<std::string>& last_scan_at, double global_hours);
 
 // All of the above.
 void add_v3_routes(Router& router, db::Engine& engine, double rescan_interval_hours = 0);

@@ -18,6 +18,8 @@ const std::vector<Migration>& all_migrations() {
       {4, "schema v4: sitemap_urls keyed by (sitemap_file_id, url), no identity column", &schema_v4},
       {5, "schema v5: validators and removals on sitemap files/URLs, url_changes, job_sitemap_files, "
           "re-scan schedule", &schema_v5},
+      {6, "schema v6: job_sitemap_files.first_sight and detected_at (a first scan's URLs listed "
+          "as added), url_changes by file and URL", &schema_v6},
   };
   return migrations;
 }

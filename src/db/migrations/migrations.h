@@ -39,6 +39,7 @@ std::vector<std::string> schema_v2(Dialect dialect);
 std::vector<std::string> schema_v3(Dialect dialect);
 std::vector<std::string> schema_v4(Dialect dialect);
 std::vector<std::string> schema_v5(Dialect dialect);
+std::vector<std::string> schema_v6(Dialect dialect);
 
 // CREATE TABLE text of sitemap_urls under another name, keyed as in v1 (a bigint identity
 // beside the unique (sitemap_file_id, url)) or as from v4 on (by (sitemap_file_id, url) only).

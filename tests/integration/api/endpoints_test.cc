@@ -8,7 +8,9 @@
 
 #include "api_harness.h"
 #include "support/pg_env.h"
+#include "db/unit.h"
 #include "model/uuid.h"
+#include "store/url_changes.h"
 
 namespace scrapersky::api_testing {
 namespace {
@@ -200,6 +202,47 @@ TEST_F(EndpointsTest, ADomainsScheduleIsReadAndSetWithItsNextScanAnd404And422) {
   EXPECT_EQ(api_->get("/api/v3/domains/not-a-uuid").status, 422);
 }
 
+TEST_F(EndpointsTest, TheDomainListShowsEachDomainsScheduleAsItsOwnRouteDoes) {
+  const auto ids = submit_domains({"sched-a.example", "sched-b.example", "sched-c.example"});
+  db_->query("UPDATE domains SET last_complete_scan_at = '2026-03-01T10:00:00Z' WHERE id IN ($1, $2)",
+             {ids[0], ids[1]});
+  ASSERT_EQ(api_->put("/api/v3/domains/" + ids[0] + "/schedule", {{"rescan_interval_hours", 1.5}}).status,
+            200);
+  ASSERT_EQ(api_->put("/api/v3/domains/" + ids[2] + "/schedule", {{"rescan_interval_hours", 6}}).status,
+            200);
+  const auto r = api_->get("/api/v3/domains?sort_by=domain&sort_desc=false");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto items = r.json()["items"];
+  ASSERT_EQ(items.size(), 3u);
+  // a: its override and last scan, so a next scan; b: no override and no global interval
+  // (never due); c: an override but never scanned (never due).
+  EXPECT_EQ(items[0]["rescan_interval_hours"], 1.5);
+  EXPECT_EQ(items[0]["last_scan_at"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(items[0]["next_scan_at"], "2026-03-01T11:30:00Z");
+  EXPECT_EQ(items[1]["rescan_interval_hours"], nullptr);
+  EXPECT_EQ(items[1]["last_scan_at"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(items[1]["next_scan_at"], nullptr);
+  EXPECT_EQ(items[2]["rescan_interval_hours"], 6);
+  EXPECT_EQ(items[2]["last_scan_at"], nullptr);
+  EXPECT_EQ(items[2]["next_scan_at"], nullptr);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto one = api_->get("/api/v3/domains/" + ids[i]).json();
+    for (const char* field : {"id", "domain", "rescan_interval_hours", "last_scan_at", "next_scan_at"}) {
+      EXPECT_EQ(items[i][field], one[field]) << field;
+    }
+    // The fields the v3 UI reads are all still there, beside the three schedule fields.
+    std::set<std::string> keys;
+    for (const auto& [key, value] : items[i].items()) keys.insert(key);
+    EXPECT_EQ(keys, (std::set<std::string>{"id", "domain", "sitemap_curation_status",
+                                           "sitemap_analysis_status", "sitemap_analysis_error",
+                                           "status", "created_at", "updated_at",
+                                           "rescan_interval_hours", "last_scan_at",
+                                           "next_scan_at"}));
+  }
+  EXPECT_EQ(items[0]["sitemap_curation_status"], "New");
+  EXPECT_EQ(items[0]["domain"], "sched-a.example");
+}
+
 TEST_F(EndpointsTest, ChangeListsComeInOrderFilteredAndPagedWith404And422) {
   const auto domain_id = submit_domains({"changes.example"})[0];
   const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
@@ -255,6 +298,201 @@ TEST_F(EndpointsTest, ChangeListsComeInOrderFilteredAndPagedWith404And422) {
   EXPECT_EQ(r.json()["detail"][0]["loc"], json({"query", "change"}));
   EXPECT_EQ(api_->get("/api/v3/domains/" + domain_id + "/changes?since=yesterday").status, 422);
   EXPECT_EQ(api_->get("/api/v3/scans/not-a-uuid/changes").status, 422);
+}
+
+// A first scan's rows are listed as `added` without a change row (docs/changes.md, "First
+// scans"): job 1 is the first sight of a.xml (three URLs, one of them changed later, one added
+// later by job 2) and has explicit rows in 0.xml and z.xml on both sides of that file.
+TEST_F(EndpointsTest, AFirstSightsImplicitRowsMergeWithExplicitOnesInOrderAcrossPages) {
+  const auto domain_id = submit_domains({"implicit.example"})[0];
+  const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
+  for (const auto& job : {job1, job2}) {
+    db_->query("INSERT INTO jobs (id, job_id, status, domain_id, target) VALUES ($1, $2, 'complete', "
+               "$3, 'implicit.example')",
+               {model::new_uuid_v4(), job, domain_id});
+  }
+  const std::string file = model::new_uuid_v4();
+  const std::string a_xml = "https://implicit.example/a.xml";
+  db_->query("INSERT INTO sitemap_files (id, domain_id, url, sitemap_type, discovery_method, status, "
+             "url_count, depth, job_id, lead_source) VALUES ($1, $2, $3, 'standard', 'robots_txt', "
+             "'Completed', 4, 1, $4, 'scan')",
+             {file, domain_id, a_xml, job2});
+  db_->query("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, first_sight, detected_at) "
+             "VALUES ($1, $2, true, '2026-01-01T00:00:00Z'), ($3, $2, false, '2026-02-01T00:00:00Z')",
+             {job1, file, job2});
+  const auto url = [](const char* path) { return std::string("https://implicit.example/") + path; };
+  for (const auto& [path, lastmod] : std::vector<std::pair<const char*, db::Value>>{
+           {"1", db::Value("2024-01-01T00:00:00Z")},
+           {"2", db::Value("2024-01-01T00:00:00Z")},
+           {"3", db::Value(nullptr)}}) {
+    db_->query("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url, lastmod) "
+               "VALUES ($1, $2, $3, $4)",
+               {file, domain_id, url(path), lastmod});
+  }
+  const auto change = [&](const std::string& job, const std::string& sitemap, const std::string& u,
+                          const char* kind, db::Value lastmod, db::Value previous,
+                          const char* detected) {
+    db_->query("INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, change, "
+               "lastmod, previous_lastmod, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+               {job, domain_id, sitemap == a_xml ? file : model::new_uuid_v4(), sitemap, u,
+                std::string(kind), lastmod, previous, std::string(detected)});
+  };
+  const db::Value none(nullptr);
+  change(job1, url("0.xml"), url("0a"), "added", none, none, "2026-01-01T00:00:00Z");
+  change(job1, url("z.xml"), url("z1"), "added", none, none, "2026-01-01T00:00:00Z");
+  // (job, url, change, lastmod) in listing order.
+  using Line = std::tuple<std::string, std::string, std::string, json>;
+  const std::vector<Line> job1_rows = {{job1, url("0a"), "added", nullptr},
+                                       {job1, url("1"), "added", "2024-01-01T00:00:00Z"},
+                                       {job1, url("2"), "added", "2024-01-01T00:00:00Z"},
+                                       {job1, url("3"), "added", nullptr},
+                                       {job1, url("z1"), "added", nullptr}};
+  std::vector<Line> domain_rows = job1_rows;
+  domain_rows.emplace_back(job2, url("2"), "changed", "2024-09-09T00:00:00Z");
+  domain_rows.emplace_back(job2, url("4"), "added", "2024-04-04T00:00:00Z");
+
+  // Every page size walks every row once, in order, with the total of all of them.
+  const auto pages = [&](const std::string& path, int size) {
+    std::vector<Line> out;
+    for (int page = 1;; ++page) {
+      const auto r = api_->get(path + (path.find('?') == std::string::npos ? "?" : "&") +
+                               "size=" + std::to_string(size) + "&page=" + std::to_string(page));
+      EXPECT_EQ(r.status, 200) << r.body;
+      const auto body = r.json();
+      if (body["items"].empty()) break;
+      for (const auto& item : body["items"]) {
+        out.emplace_back(item["job_id"], item["url"], item["change"], item["lastmod"]);
+        EXPECT_EQ(item["domain"], "implicit.example");
+        if (item["change"] == "added") {
+          EXPECT_EQ(item["previous_lastmod"], nullptr);
+        }
+      }
+    }
+    return out;
+  };
+  // The keyset walk (what `scrapersky changes` pages with), two rows a page.
+  const auto walk = [&](bool by_job) {
+    store::ChangeQuery q;
+    if (by_job) q.job_id = job1;
+    else q.domain_id = domain_id;
+    q.limit = 2;
+    std::vector<Line> walked;
+    for (;;) {
+      const auto page = db::read_unit(db_->engine(), [&](db::Transaction& tx) {
+        return store::list_changes(tx, q);
+      });
+      for (const auto& row : page) {
+        walked.emplace_back(row.job_id, row.url, row.change,
+                            row.lastmod ? json(*row.lastmod) : json(nullptr));
+      }
+      if (page.size() < 2) break;
+      q.after = page.back();
+    }
+    return walked;
+  };
+  const std::string scan_path = "/api/v3/scans/" + job1 + "/changes";
+  const std::string domain_path = "/api/v3/domains/" + domain_id + "/changes";
+  // Before any re-scan of a.xml (no change row of it): its rows as they are.
+  for (const int size : {1, 2, 100}) EXPECT_EQ(pages(scan_path, size), job1_rows) << size;
+  EXPECT_EQ(api_->get(scan_path).json()["total"], 5);
+  EXPECT_EQ(walk(true), job1_rows);
+
+  // Job 2 re-scans a.xml: /2 changes, /4 is added.
+  db_->query("UPDATE sitemap_urls SET lastmod = '2024-09-09T00:00:00Z' WHERE url = $1", {url("2")});
+  db_->query("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url, lastmod) "
+             "VALUES ($1, $2, $3, '2024-04-04T00:00:00Z')",
+             {file, domain_id, url("4")});
+  change(job2, a_xml, url("2"), "changed", db::Value("2024-09-09T00:00:00Z"),
+         db::Value("2024-01-01T00:00:00Z"), "2026-02-01T00:00:00Z");
+  change(job2, a_xml, url("4"), "added", db::Value("2024-04-04T00:00:00Z"), none,
+         "2026-02-01T00:00:00Z");
+
+  for (const int size : {1, 2, 3, 100}) {
+    EXPECT_EQ(pages(scan_path, size), job1_rows) << size;
+    EXPECT_EQ(pages(domain_path, size), domain_rows) << size;
+  }
+  auto r = api_->get(scan_path);
+  EXPECT_EQ(r.json()["total"], 5);
+  EXPECT_EQ(r.json()["items"][1]["sitemap_url"], a_xml);
+  EXPECT_EQ(r.json()["items"][1]["detected_at"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(api_->get(domain_path).json()["total"], 7);
+  EXPECT_EQ(pages(scan_path + "?change=added", 2), job1_rows);
+  r = api_->get(scan_path + "?change=removed");
+  EXPECT_EQ(r.json()["total"], 0);
+  EXPECT_EQ(r.json()["items"], json::array());
+  EXPECT_EQ(api_->get(scan_path + "?change=changed").json()["total"], 0);
+  EXPECT_EQ(pages(domain_path + "?since=2026-01-15T00:00:00Z", 1),
+            (std::vector<Line>(domain_rows.end() - 2, domain_rows.end())));
+  EXPECT_EQ(api_->get(domain_path + "?since=2026-01-15T00:00:00Z").json()["total"], 2);
+
+  // The keyset walk returns the same rows.
+  EXPECT_EQ(walk(true), job1_rows);
+  EXPECT_EQ(walk(false), domain_rows);
+}
+
+// Two scans of one new file in one second (docs/changes.md, "Two scans racing on one new
+// file"): job 1 created a.xml and COPYed /1 and /3; job 2, at the same detected_at, added /2
+// with an explicit row. One block holds both kinds; the database orders it by URL.
+TEST_F(EndpointsTest, ExplicitAndImplicitRowsOfOneInstantAndFileInterleaveByUrl) {
+  const auto domain_id = submit_domains({"race.example"})[0];
+  const std::string job1 = model::new_uuid_v4(), job2 = model::new_uuid_v4();
+  for (const auto& job : {job1, job2}) {
+    db_->query("INSERT INTO jobs (id, job_id, status, domain_id, target) VALUES ($1, $2, 'complete', "
+               "$3, 'race.example')",
+               {model::new_uuid_v4(), job, domain_id});
+  }
+  const std::string file = model::new_uuid_v4();
+  const std::string a_xml = "https://race.example/a.xml";
+  const std::string at = "2026-01-01T00:00:00Z";
+  db_->query("INSERT INTO sitemap_files (id, domain_id, url, sitemap_type, discovery_method, status, "
+             "url_count, depth, job_id, lead_source) VALUES ($1, $2, $3, 'standard', 'robots_txt', "
+             "'Completed', 3, 1, $4, 'scan')",
+             {file, domain_id, a_xml, job2});
+  db_->query("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, first_sight, detected_at) "
+             "VALUES ($1, $2, true, $4), ($3, $2, false, $4)",
+             {job1, file, job2, at});
+  const auto url = [](const char* path) { return std::string("https://race.example/") + path; };
+  for (const char* path : {"1", "2", "3"}) {
+    db_->query("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url) VALUES ($1, $2, $3)",
+               {file, domain_id, url(path)});
+  }
+  db_->query("INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, change, "
+             "detected_at) VALUES ($1, $2, $3, $4, $5, 'added', $6)",
+             {job2, domain_id, file, a_xml, url("2"), at});
+
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {job1, url("1")}, {job2, url("2")}, {job1, url("3")}};
+  for (const int size : {1, 2, 100}) {
+    std::vector<std::pair<std::string, std::string>> listed;
+    for (int page = 1;; ++page) {
+      const auto body = api_->get("/api/v3/domains/" + domain_id + "/changes?size=" +
+                                  std::to_string(size) + "&page=" + std::to_string(page))
+                            .json();
+      EXPECT_EQ(body["total"], 3);
+      if (body["items"].empty()) break;
+      for (const auto& item : body["items"]) listed.emplace_back(item["job_id"], item["url"]);
+    }
+    EXPECT_EQ(listed, expected) << size;
+  }
+  store::ChangeQuery q;
+  q.domain_id = domain_id;
+  q.limit = 1;
+  std::vector<std::pair<std::string, std::string>> walked;
+  for (;;) {
+    const auto page = db::read_unit(db_->engine(), [&](db::Transaction& tx) {
+      return store::list_changes(tx, q);
+    });
+    if (page.empty()) break;
+    walked.emplace_back(page[0].job_id, page[0].url);
+    q.after = page[0];
+  }
+  EXPECT_EQ(walked, expected);
+  // Job 1 lists only what it stored itself.
+  const auto body = api_->get("/api/v3/scans/" + job1 + "/changes").json();
+  EXPECT_EQ(body["total"], 2);
+  ASSERT_EQ(body["items"].size(), 2u);
+  EXPECT_EQ(body["items"][0]["url"], url("1"));
+  EXPECT_EQ(body["items"][1]["url"], url("3"));
 }
 
 TEST_F(EndpointsTest, ScanRefusesInvalidTargetsAndStatusRefusesBadIds) {

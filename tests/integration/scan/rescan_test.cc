@@ -345,6 +345,169 @@ std::vector<ChangeLine> change_lines(TestDatabase& db, const std::string& job_id
   return out;
 }
 
+// (change, url, lastmod, previous_lastmod) of the rows `scrapersky changes ARGS` lists, in its
+// order: explicit change rows and a first scan's implicit `added` rows alike.
+std::vector<ChangeLine> listed(TestDatabase& db, const std::string& cwd,
+                               std::vector<std::string> args) {
+  args.insert(args.begin(), "changes");
+  const auto r = run_cli(args, scan_env(db.url()), cwd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<ChangeLine> out;
+  for (std::size_t at = 0, end; (end = r.out.find('\n', at)) != std::string::npos; at = end + 1) {
+    const auto line = nlohmann::json::parse(r.out.substr(at, end - at));
+    const auto text = [&](const char* key) {
+      return line[key].is_null() ? std::string("null") : line[key].get<std::string>();
+    };
+    out.emplace_back(text("change"), text("url"), text("lastmod"), text("previous_lastmod"));
+  }
+  return out;
+}
+
+TEST_F(RESCAN, AFirstScanListsEveryStoredUrlAsAddedAndKeepsListingThemAfterLaterScans) {
+  FixtureSite site;
+  ChangingSite files(site);
+  const std::string sitemap_url = site.url("/sitemap.xml");
+  files.serve("/sitemap.xml", {urlset({{site.url("/same"), "2024-01-01", {}, {}},
+                                       {site.url("/moves"), "2024-01-01", {}, {}},
+                                       {site.url("/goes"), "2024-01-01", {}, {}},
+                                       {site.url("/bare"), {}, {}, {}}}),
+                               {}, {}});
+  const auto first = scan_json(sitemap_url);
+  const std::string first_job = first["job_id"];
+  ASSERT_EQ(first["urls_added"], 4);
+  // No change row is written for a first scan (a pure COPY); the listing shows its rows.
+  EXPECT_TRUE(change_lines(db(), first_job).empty());
+  const std::vector<ChangeLine> first_rows = {
+      {"added", site.url("/bare"), "null", "null"},
+      {"added", site.url("/goes"), "2024-01-01T00:00:00Z", "null"},
+      {"added", site.url("/moves"), "2024-01-01T00:00:00Z", "null"},
+      {"added", site.url("/same"), "2024-01-01T00:00:00Z", "null"}};
+  EXPECT_EQ(listed(db(), cwd(), {"--job", first_job}), first_rows);
+  EXPECT_EQ(listed(db(), cwd(), {"--job", first_job, "--change", "added"}), first_rows);
+  EXPECT_TRUE(listed(db(), cwd(), {"--job", first_job, "--change", "removed"}).empty());
+  EXPECT_TRUE(listed(db(), cwd(), {"--job", first_job, "--change", "changed"}).empty());
+  EXPECT_EQ(db().count("SELECT count(*) FROM job_sitemap_files WHERE job_id = $1 AND first_sight",
+                       {first_job}),
+            1);
+
+  // The second scan adds, removes and changes: it lists its own explicit rows only.
+  files.update("/sitemap.xml", [&](ChangingSite::File& f) {
+    f.body = urlset({{site.url("/same"), "2024-01-01", {}, {}},
+                     {site.url("/moves"), "2024-02-02", {}, {}},
+                     {site.url("/bare"), "2024-04-04", {}, {}},
+                     {site.url("/new"), "2024-03-03", {}, {}}});
+  });
+  const auto second = scan_json(sitemap_url);
+  const std::string second_job = second["job_id"];
+  ASSERT_EQ(second["urls_added"], 1);
+  ASSERT_EQ(second["urls_removed"], 1);
+  ASSERT_EQ(second["urls_changed"], 2);
+  EXPECT_EQ(db().count("SELECT count(*) FROM job_sitemap_files WHERE job_id = $1 AND first_sight",
+                       {second_job}),
+            0);
+  EXPECT_EQ(listed(db(), cwd(), {"--job", second_job}),
+            (std::vector<ChangeLine>{
+                {"changed", site.url("/bare"), "2024-04-04T00:00:00Z", "null"},
+                {"removed", site.url("/goes"), "null", "2024-01-01T00:00:00Z"},
+                {"changed", site.url("/moves"), "2024-02-02T00:00:00Z", "2024-01-01T00:00:00Z"},
+                {"added", site.url("/new"), "2024-03-03T00:00:00Z", "null"}}));
+  // The first job still lists what it found, with the values it found (history is not
+  // rewritten): /goes although removed since, /moves and /bare with their first lastmod, and
+  // not /new, which the second job added.
+  EXPECT_EQ(listed(db(), cwd(), {"--job", first_job}), first_rows);
+  EXPECT_TRUE(listed(db(), cwd(), {"--job", first_job, "--change", "removed"}).empty());
+
+  // A third scan lists /goes again: added back by that job, still the first job's row too.
+  // (Each URL changes once at most after the first scan: scans within one second share their
+  // detected_at, and only a URL's first change after the first scan says what it was then.)
+  files.update("/sitemap.xml", [&](ChangingSite::File& f) {
+    f.body = urlset({{site.url("/same"), "2024-05-05", {}, {}},
+                     {site.url("/moves"), "2024-02-02", {}, {}},
+                     {site.url("/bare"), "2024-04-04", {}, {}},
+                     {site.url("/new"), "2024-03-03", {}, {}},
+                     {site.url("/goes"), "2024-01-01", {}, {}}});
+  });
+  const auto third = scan_json(sitemap_url);
+  EXPECT_EQ(listed(db(), cwd(), {"--job", third["job_id"]}),
+            (std::vector<ChangeLine>{
+                {"added", site.url("/goes"), "2024-01-01T00:00:00Z", "null"},
+                {"changed", site.url("/same"), "2024-05-05T00:00:00Z", "2024-01-01T00:00:00Z"}}));
+  EXPECT_EQ(listed(db(), cwd(), {"--job", first_job}), first_rows);
+  // The domain's list: every job's rows, as many as the counts of the three summaries.
+  const auto all = listed(db(), cwd(), {"--domain", domain_of(site)});
+  EXPECT_EQ(static_cast<std::int64_t>(all.size()),
+            first["urls_added"].get<std::int64_t>() + second["urls_added"].get<std::int64_t>() +
+                second["urls_removed"].get<std::int64_t>() +
+                second["urls_changed"].get<std::int64_t>() +
+                third["urls_added"].get<std::int64_t>() + third["urls_changed"].get<std::int64_t>());
+  EXPECT_EQ(std::count(all.begin(), all.end(),
+                       ChangeLine{"added", site.url("/goes"), "2024-01-01T00:00:00Z", "null"}),
+            2);
+}
+
+TEST_F(RESCAN, ADatabaseWrittenAtSchemaV5MigratesAndListsItsFirstScansAsAdded) {
+  FixtureSite site;
+  ChangingSite files(site);
+  const std::string sitemap_url = site.url("/sitemap.xml");
+  recreate_database_at_schema(5);
+  // What the v5 binary left: a first scan (rows, no change rows) and a re-scan that changed
+  // /a, removed /b and added /c, with its change rows (written here as that binary did).
+  const V4Scan first;  // the same shape of ids
+  const std::string second_job = "6f1c2f0e-1d1b-4c61-9a52-1d6f00000013";
+  write_v4_scan(db(), first, domain_of(site), sitemap_url, {site.url("/a"), site.url("/b")});
+  db().query("UPDATE jobs SET created_at = '2026-01-02T03:00:00Z' WHERE job_id = $1",
+             {first.job_id});
+  db().query("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, sitemap_type, url_count) "
+             "VALUES ($1, $2, 'standard', 2)",
+             {first.job_id, first.file_id});
+  db().query("INSERT INTO jobs (id, job_id, job_type, status, domain_id, target, progress, "
+             "started_at, completed_at, created_at) VALUES ($1, $2, 'sitemap', 'complete', $3, $4, "
+             "1.0, '2026-02-01T00:00:00Z', '2026-02-01T00:00:05Z', '2026-02-01T00:00:00Z')",
+             {"6f1c2f0e-1d1b-4c61-9a52-1d6f00000012", second_job, first.domain_id,
+              "http://" + domain_of(site) + "/"});
+  db().query("INSERT INTO job_sitemap_files (job_id, sitemap_file_id, sitemap_type, url_count) "
+             "VALUES ($1, $2, 'standard', 2)",
+             {second_job, first.file_id});
+  db().query("UPDATE sitemap_urls SET lastmod = '2024-06-06T00:00:00Z' WHERE url = $1",
+             {site.url("/a")});
+  db().query("UPDATE sitemap_urls SET removed_at = '2026-02-01T00:00:02Z', removed_in_job = $1 "
+             "WHERE url = $2",
+             {second_job, site.url("/b")});
+  db().query("INSERT INTO sitemap_urls (sitemap_file_id, domain_id, url) VALUES ($1, $2, $3)",
+             {first.file_id, first.domain_id, site.url("/c")});
+  const auto change = [&](const std::string& url, const char* kind, db::Value lastmod,
+                          db::Value previous) {
+    db().query("INSERT INTO url_changes (job_id, domain_id, sitemap_file_id, sitemap_url, url, "
+               "change, lastmod, previous_lastmod, detected_at) VALUES ($1, $2, $3, $4, $5, $6, "
+               "$7, $8, '2026-02-01T00:00:01Z')",
+               {second_job, first.domain_id, first.file_id, sitemap_url, url, std::string(kind),
+                lastmod, previous});
+  };
+  change(site.url("/a"), "changed", db::Value("2024-06-06T00:00:00Z"),
+         db::Value("2024-01-01T00:00:00Z"));
+  change(site.url("/b"), "removed", db::Value(nullptr), db::Value("2024-01-01T00:00:00Z"));
+  change(site.url("/c"), "added", db::Value(nullptr), db::Value(nullptr));
+
+  ASSERT_EQ(db::migrate(db().engine()), db::latest_schema_version());
+
+  // The earliest job of the file is its first sight; its detected_at is when it started (it
+  // wrote no change row); the re-scan's is that of its change rows.
+  EXPECT_EQ(db().count("SELECT count(*) FROM job_sitemap_files WHERE first_sight"), 1);
+  EXPECT_EQ(db().text("SELECT detected_at FROM job_sitemap_files WHERE job_id = $1 AND first_sight",
+                      {first.job_id}),
+            first.completed_at);
+  EXPECT_EQ(db().text("SELECT detected_at FROM job_sitemap_files WHERE job_id = $1", {second_job}),
+            "2026-02-01T00:00:01Z");
+  EXPECT_EQ(listed(db(), cwd(), {"--job", first.job_id}),
+            (std::vector<ChangeLine>{{"added", site.url("/a"), "2024-01-01T00:00:00Z", "null"},
+                                     {"added", site.url("/b"), "2024-01-01T00:00:00Z", "null"}}));
+  EXPECT_EQ(listed(db(), cwd(), {"--job", second_job}).size(), 3u);
+  const auto domain = listed(db(), cwd(), {"--domain", domain_of(site)});
+  ASSERT_EQ(domain.size(), 5u);
+  EXPECT_EQ(std::get<1>(domain[0]), site.url("/a"));
+  EXPECT_EQ(std::get<0>(domain[2]), "changed");
+}
+
 TEST_F(RESCAN, ARescanReportsAddedRemovedChangedAndUnchangedUrlsAndKeepsRemovedRows) {
   FixtureSite site;
   ChangingSite files(site);
@@ -514,10 +677,11 @@ TEST_F(RESCAN, TheChangesCommandListsAJobsOrADomainsChangesInOrder) {
   const auto third = scan_json(sitemap_url);
   r = changes({"--domain", domain, "--change", "added", "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);  // header, /c, /b
+  // header; the first scan's /a and /b; the second's /c; the third's /b
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 5) << r.out;
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
             "job_id,domain,sitemap_url,url,change,lastmod,previous_lastmod,detected_at");
-  EXPECT_EQ(r.out.find(first["job_id"].get<std::string>()), std::string::npos);
+  EXPECT_NE(r.out.find(first["job_id"].get<std::string>()), std::string::npos);
   EXPECT_NE(r.out.find(third["job_id"].get<std::string>()), std::string::npos);
   EXPECT_NE(r.out.find(second["job_id"].get<std::string>()), std::string::npos);
   // In order of detected_at (one instant per job, to the second), then sitemap_url, then url.
