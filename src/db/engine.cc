@@ -286,6 +286,10 @@ void Transaction::defer_durability() {
   if (dialect() == Dialect::kPostgres) exec("SET LOCAL synchronous_commit = off");
 }
 
+void Transaction::walk_in_key_order() {
+  if (dialect() == Dialect::kPostgres) exec("SET LOCAL enable_sort = off");
+}
+
 // ---- UnitOfWork ----
 
 UnitOfWork::UnitOfWork(std::shared_ptr<internal::SessionState> session,

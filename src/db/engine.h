@@ -71,6 +71,13 @@ class Transaction {
   // and any later synchronous commit (a job's final status) flushes them too.
   void defer_durability();
 
+  // This transaction's reads that want rows in an index's order (keyset pages: ... WHERE key >
+  // $1 ORDER BY key LIMIT n) get them from the index, whatever the table's statistics say
+  // (PostgreSQL `SET LOCAL enable_sort = off`; nothing on SQLite, whose plans follow the key).
+  // Right after a bulk load the statistics still describe the table before it, and PostgreSQL
+  // then planned each page as a bitmap scan of everything after the key and a sort of it on disk.
+  void walk_in_key_order();
+
  private:
   friend class UnitOfWork;
   friend class Appender;

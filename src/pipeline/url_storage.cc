@@ -146,7 +146,6 @@ std::int64_t UrlStorage::store_rows(StoreUnits& units,
   }
   sort_by_key(fresh);
   sort_by_key(known);  // the reads of the stored rows then walk the key in order too
-  if (!known.rows.empty()) refresh_statistics(units);
   for (const auto& row : known.rows) {
     listed_[known.file_ids[row.file]].insert(url_key(row.url));
   }
@@ -196,7 +195,6 @@ void UrlStorage::compare_held(StoreUnits& units, const std::string& file_id, boo
   const auto it = held_.find(file_id);
   if (it == held_.end()) return;
   store::HeldFile& file = it->second;
-  refresh_statistics(units);
   file.index();
   std::string after;
   for (;;) {
@@ -254,18 +252,9 @@ void UrlStorage::store_outcome(StoreUnits& units, const std::string& file_id,
   });
 }
 
-void UrlStorage::refresh_statistics(StoreUnits& units) {
-  if (statistics_checked_) return;
-  statistics_checked_ = true;
-  units.write("refreshing the statistics of stored URLs", [](db::Transaction& tx) {
-    store::refresh_url_statistics(tx);
-  });
-}
-
 void UrlStorage::remove_unlisted(StoreUnits& units, const std::string& file_id,
                                  const std::string& url,
                                  const std::function<bool(std::string_view)>& listed) {
-  refresh_statistics(units);
   std::string after;
   for (;;) {
     const auto page = units.write("removing URLs no longer listed", [&](db::Transaction& tx) {

@@ -51,8 +51,6 @@ class UrlStorage : public CrawlStorage<store::UrlRow> {
   store::HeldFile& held_file(const std::string& file_id);
   // Compares a held file with its stored rows and lets it go (store::HeldFile).
   void compare_held(StoreUnits& units, const std::string& file_id, bool remove_unlisted);
-  // Once per job, before the first read of stored rows (store::refresh_url_statistics).
-  void refresh_statistics(StoreUnits& units);
 
   const std::string job_id_;
   const std::string domain_id_;
@@ -70,7 +68,6 @@ class UrlStorage : public CrawlStorage<store::UrlRow> {
   std::unordered_map<std::string, std::unordered_set<std::uint64_t>> listed_;
   store::ChangeCounts changes_;
   std::map<std::string, store::ContentValidators> index_validators_;  // until the crawl ends
-  bool statistics_checked_ = false;
   const std::string detected_at_;  // one instant for every change row of the job
   std::chrono::steady_clock::time_point last_progress_{};
 };

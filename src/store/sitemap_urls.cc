@@ -158,17 +158,4 @@ std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch) {
   return static_cast<std::int64_t>(rows.size());
 }
 
-bool refresh_url_statistics(db::Transaction& tx) {
-  if (tx.dialect() != db::Dialect::kPostgres) return false;
-  const auto row = tx.exec(
-      "SELECT coalesce(s.n_mod_since_analyze, 0), c.reltuples FROM pg_class c "
-      "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
-      "WHERE c.oid = CAST('sitemap_urls' AS regclass)").front();
-  const auto modified = row.get<std::int64_t>(0);
-  const auto rows = row.get<double>(1);  // -1: never analysed
-  if (rows >= 0 && static_cast<double>(modified) <= rows * 0.2 + 1000) return false;
-  tx.exec("ANALYZE sitemap_urls");
-  return true;
-}
-
 }  // namespace scrapersky::store

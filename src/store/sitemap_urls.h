@@ -54,11 +54,5 @@ std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch);
 std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const UrlBatch& batch,
                                                       std::span<const UrlRow* const> rows);
 
-// PostgreSQL plans a re-scan's reads of stored rows (by key, in key order) from the table's
-// statistics. Right after a bulk load they still describe the table before it, and the planner
-// then reads and sorts a whole file for every page of a walk. This refreshes them (ANALYZE, a
-// sample of the table) when more rows changed since the last analysis than a fifth of the
-// table; true when it did. Nothing on SQLite, whose plans for these reads follow the key.
-bool refresh_url_statistics(db::Transaction& tx);
 
 }  // namespace scrapersky::store

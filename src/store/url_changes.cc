@@ -223,6 +223,7 @@ RemovalPage remove_unlisted_urls(db::Transaction& tx, std::string_view file_id,
                                  const ChangeStamp& stamp) {
   RemovalPage page;
   const std::string file(file_id);
+  tx.walk_in_key_order();
   const auto rows = tx.exec(
       "SELECT url, lastmod FROM sitemap_urls WHERE sitemap_file_id = $1 AND url > $2 "
       "AND removed_at IS NULL ORDER BY url LIMIT $3",
@@ -265,6 +266,7 @@ HeldFile::Page HeldFile::compare_page(db::Transaction& tx, const std::string& af
                                       const ChangeStamp& stamp) const {
   Page page;
   const std::string& file_id = rows_.file_ids.front();
+  tx.walk_in_key_order();
   const auto rows = tx.exec("SELECT " + std::string(kStoredColumns) +
                                 " FROM sitemap_urls WHERE sitemap_file_id = $1 AND url > $2 "
                                 "ORDER BY url LIMIT $3",
@@ -613,6 +615,7 @@ std::vector<ChangeRow> mixed_rows(db::Transaction& tx, const ChangeQuery& q, con
 }  // namespace
 
 std::vector<ChangeRow> list_changes(db::Transaction& tx, const ChangeQuery& q) {
+  tx.walk_in_key_order();  // first sights are walked on the primary key, in its order
   const ChangeRow* after = q.after ? &*q.after : nullptr;
   const auto sights = first_sights(tx, q, true);
   if (sights.empty()) return explicit_rows(tx, q, {.after = after}, q.limit, after ? 0 : q.offset);

@@ -28,13 +28,23 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
     where += " AND k.sitemap_file_id IN (" + files + ")";
   }
   const std::string limit = param(std::int64_t{page_size});
+  // SQLite walks the key and joins each row as it goes when the statement is flat; given the
+  // subquery, it materialises the page and sorts it again in a temporary b-tree (export 2.4 s
+  // instead of 1.3 s for 1M rows).
   const std::string sql =
-      "SELECT u.sitemap_file_id, d.domain, f.url, u.url, u.lastmod, u.changefreq, u.priority "
-      "FROM (SELECT k.sitemap_file_id, k.url, k.lastmod, k.changefreq, k.priority "
-      "FROM sitemap_urls k WHERE " + where + " ORDER BY k.sitemap_file_id, k.url LIMIT " + limit +
-      ") u JOIN sitemap_files f ON f.id = u.sitemap_file_id JOIN domains d ON d.id = f.domain_id "
-      "ORDER BY u.sitemap_file_id, u.url";
+      tx.dialect() == db::Dialect::kSqlite
+          ? "SELECT k.sitemap_file_id, d.domain, f.url, k.url, k.lastmod, k.changefreq, k.priority "
+            "FROM sitemap_urls k JOIN sitemap_files f ON f.id = k.sitemap_file_id "
+            "JOIN domains d ON d.id = f.domain_id WHERE " + where +
+                " ORDER BY k.sitemap_file_id, k.url LIMIT " + limit
+          : "SELECT u.sitemap_file_id, d.domain, f.url, u.url, u.lastmod, u.changefreq, u.priority "
+            "FROM (SELECT k.sitemap_file_id, k.url, k.lastmod, k.changefreq, k.priority "
+            "FROM sitemap_urls k WHERE " + where + " ORDER BY k.sitemap_file_id, k.url LIMIT " +
+                limit +
+                ") u JOIN sitemap_files f ON f.id = u.sitemap_file_id "
+                "JOIN domains d ON d.id = f.domain_id ORDER BY u.sitemap_file_id, u.url";
 
+  tx.walk_in_key_order();
   int rows = 0;
   ExportCursor last;
   tx.for_each_row(sql, params, [&](const db::RowView& row) {
