@@ -278,9 +278,10 @@ int run_export(const ExportOptions& options) {
   lines.header();
   constexpr int kPageSize = 10'000;
   std::optional<store::ExportCursor> after;
+  store::ExportFiles files;
   for (bool more = true; more;) {
     after = db::read_unit(*engine, [&](db::Transaction& tx) {
-      return store::export_url_page(tx, filter, after, kPageSize,
+      return store::export_url_page(tx, filter, after, kPageSize, files,
                                     [&](const store::ExportedUrl& u) { lines.line(u); });
     });
     more = after.has_value();

@@ -1,16 +1,29 @@
 #include "store/url_export.h"
 
 #include <charconv>
+#include <span>
 #include <vector>
 
 namespace scrapersky::store {
 
+namespace {
+
+// A row of a page, held until its file's domain and URL are known.
+struct PageRow {
+  std::string file_id, url;
+  std::optional<std::string> lastmod, changefreq;
+  std::optional<double> priority;
+};
+
+}  // namespace
+
 std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFilter& filter,
                                             const std::optional<ExportCursor>& after, int page_size,
+                                            ExportFiles& files,
                                             const std::function<void(const ExportedUrl&)>& emit) {
-  // The page is cut from sitemap_urls alone, in its key order, before the joins: so the plan
-  // walks the unique index from the cursor and stops after `page_size` rows. With the joins
-  // and the ORDER BY ... LIMIT outside, the planner may sort the whole table for every page.
+  // The page is cut from sitemap_urls alone, in its key order: the plan walks the primary key
+  // from the cursor and stops after `page_size` rows. The sitemap's URL and domain are looked
+  // up once per file of the page, not joined per row (a join cost two index probes a row).
   std::vector<db::Value> params;
   const auto param = [&params](db::Value value) {
     params.push_back(std::move(value));
@@ -22,51 +35,71 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
     where += " AND (k.sitemap_file_id, k.url) > (" + file + ", " + param(after->url) + ")";
   }
   if (filter.domain || filter.job_id) {
-    std::string files = "SELECT sf.id FROM sitemap_files sf JOIN domains sd ON sd.id = sf.domain_id WHERE true";
-    if (filter.domain) files += " AND sd.domain = " + param(*filter.domain);
-    if (filter.job_id) files += " AND sf.job_id = " + param(*filter.job_id);
-    where += " AND k.sitemap_file_id IN (" + files + ")";
+    std::string in = "SELECT sf.id FROM sitemap_files sf JOIN domains sd ON sd.id = sf.domain_id WHERE true";
+    if (filter.domain) in += " AND sd.domain = " + param(*filter.domain);
+    if (filter.job_id) in += " AND sf.job_id = " + param(*filter.job_id);
+    where += " AND k.sitemap_file_id IN (" + in + ")";
   }
-  const std::string limit = param(std::int64_t{page_size});
-  // SQLite walks the key and joins each row as it goes when the statement is flat; given the
-  // subquery, it materialises the page and sorts it again in a temporary b-tree (export 2.4 s
-  // instead of 1.3 s for 1M rows).
   const std::string sql =
-      tx.dialect() == db::Dialect::kSqlite
-          ? "SELECT k.sitemap_file_id, d.domain, f.url, k.url, k.lastmod, k.changefreq, k.priority "
-            "FROM sitemap_urls k JOIN sitemap_files f ON f.id = k.sitemap_file_id "
-            "JOIN domains d ON d.id = f.domain_id WHERE " + where +
-                " ORDER BY k.sitemap_file_id, k.url LIMIT " + limit
-          : "SELECT u.sitemap_file_id, d.domain, f.url, u.url, u.lastmod, u.changefreq, u.priority "
-            "FROM (SELECT k.sitemap_file_id, k.url, k.lastmod, k.changefreq, k.priority "
-            "FROM sitemap_urls k WHERE " + where + " ORDER BY k.sitemap_file_id, k.url LIMIT " +
-                limit +
-                ") u JOIN sitemap_files f ON f.id = u.sitemap_file_id "
-                "JOIN domains d ON d.id = f.domain_id ORDER BY u.sitemap_file_id, u.url";
+      "SELECT k.sitemap_file_id, k.url, k.lastmod, k.changefreq, k.priority FROM sitemap_urls k "
+      "WHERE " + where + " ORDER BY k.sitemap_file_id, k.url LIMIT " +
+      param(std::int64_t{page_size});
 
   tx.walk_in_key_order();
-  int rows = 0;
-  ExportCursor last;
+  std::vector<PageRow> rows;
+  rows.reserve(static_cast<std::size_t>(page_size));
   tx.for_each_row(sql, params, [&](const db::RowView& row) {
-    ExportedUrl url;
-    url.domain = row[1].value_or("");
-    url.sitemap_url = row[2].value_or("");
-    url.url = row[3].value_or("");
-    url.lastmod = row[4];
-    url.changefreq = row[5];
-    if (const auto text = row[6]) {
+    PageRow r;
+    r.file_id = row[0].value_or("");
+    r.url = row[1].value_or("");
+    if (row[2]) r.lastmod = std::string(*row[2]);
+    if (row[3]) r.changefreq = std::string(*row[3]);
+    if (const auto text = row[4]) {
       double priority = 0;
       std::from_chars(text->data(), text->data() + text->size(), priority);
-      url.priority = priority;
+      r.priority = priority;
     }
-    emit(url);
-    if (++rows == page_size) {
-      last.sitemap_file_id = row[0].value_or("");
-      last.url = url.url;
-    }
+    rows.push_back(std::move(r));
   });
-  if (rows < page_size) return std::nullopt;
-  return last;
+
+  // The page's files: those not already known, in one read. Only this page's are kept.
+  ExportFiles page_files;
+  std::vector<db::Value> unknown;
+  for (const auto& r : rows) {
+    if (page_files.count(r.file_id) != 0) continue;
+    if (const auto it = files.find(r.file_id); it != files.end()) {
+      page_files.insert(*it);
+    } else {
+      page_files.emplace(r.file_id, ExportFile{});
+      unknown.emplace_back(r.file_id);
+    }
+  }
+  for (std::size_t start = 0; start < unknown.size(); start += 1000) {
+    const std::span<const db::Value> chunk(unknown.data() + start,
+                                           std::min<std::size_t>(1000, unknown.size() - start));
+    std::string list;
+    for (std::size_t i = 0; i < chunk.size(); ++i) list += (i ? ", $" : "$") + std::to_string(i + 1);
+    for (const auto row : tx.exec("SELECT f.id, d.domain, f.url FROM sitemap_files f "
+                                  "JOIN domains d ON d.id = f.domain_id WHERE f.id IN (" + list + ")",
+                                  chunk)) {
+      page_files[row.get<std::string>(0)] = {row.get<std::string>(1), row.get<std::string>(2)};
+    }
+  }
+  files = std::move(page_files);
+
+  for (const auto& r : rows) {
+    const ExportFile& file = files.at(r.file_id);
+    ExportedUrl url;
+    url.domain = file.domain;
+    url.sitemap_url = file.url;
+    url.url = r.url;
+    url.lastmod = r.lastmod;
+    url.changefreq = r.changefreq;
+    url.priority = r.priority;
+    emit(url);
+  }
+  if (static_cast<int>(rows.size()) < page_size) return std::nullopt;
+  return ExportCursor{rows.back().file_id, rows.back().url};
 }
 
 }  // namespace scrapersky::store

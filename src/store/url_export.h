@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "db/engine.h"
 
@@ -35,11 +36,19 @@ struct ExportCursor {
   std::string url;
 };
 
+// The domain and URL of the sitemap files of the last page, by file id (carried from page to
+// page: a file's rows usually span several pages).
+struct ExportFile {
+  std::string domain, url;
+};
+using ExportFiles = std::unordered_map<std::string, ExportFile>;
+
 // One page of the export: calls `emit` for up to `page_size` matching rows after `after`
 // (nullopt: from the start), in key order. Returns the cursor for the next page, or nullopt
-// when this page was the last.
+// when this page was the last. `files`: start empty, pass the same map for every page.
 std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFilter& filter,
                                             const std::optional<ExportCursor>& after, int page_size,
+                                            ExportFiles& files,
                                             const std::function<void(const ExportedUrl&)>& emit);
 
 }  // namespace scrapersky::store
