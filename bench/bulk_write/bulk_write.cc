@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
       db::migrate(*scoped);
       const std::string prefix = std::string(kSchema) + ".";
       const std::string table = prefix + "sitemap_urls";
-      const Fixture f = make_fixture(*admin, prefix);
+      const Fixture f = make_fixture(*scoped, prefix);  // its triggers see the schema's row_counts
       const std::string file = fmt::format("/tmp/bench_bulk_write_{}.tsv", ::getpid());
       write_copy_file(file, f, rows);
 
