@@ -55,7 +55,7 @@ void append_cells(std::vector<db::Value>& cells, const UrlBatch& batch, const Ur
   cells.push_back(text_or_null(e.alternates_json));
 }
 
-// `revive`: rows marked removed are brought back too, and the written URLs are returned.
+// `revive`: rows marked removed are brought back too.
 std::string merge_statement(std::size_t rows, std::size_t columns, bool revive = false) {
   std::string sql = "INSERT INTO sitemap_urls (";
   for (std::size_t c = 0; c < columns; ++c) {
@@ -87,7 +87,7 @@ std::string merge_statement(std::size_t rows, std::size_t columns, bool revive =
     changed += " OR sitemap_urls.removed_at IS NOT NULL";
   }
   return sql + " ON CONFLICT (sitemap_file_id, url) DO UPDATE SET " + set +
-         ", updated_at = excluded.updated_at WHERE " + changed + (revive ? " RETURNING url" : "");
+         ", updated_at = excluded.updated_at WHERE " + changed;
 }
 
 }  // namespace
@@ -124,9 +124,8 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch) {
   return out.close();
 }
 
-std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const UrlBatch& batch,
-                                                      std::span<const UrlRow* const> rows) {
-  std::vector<std::string> written;
+void merge_or_revive_urls(db::Transaction& tx, const UrlBatch& batch,
+                          std::span<const UrlRow* const> rows) {
   std::vector<db::Value> cells;
   for (std::size_t start = 0; start < rows.size(); start += kMergeChunkRows) {
     const auto chunk = rows.subspan(start, std::min(kMergeChunkRows, rows.size() - start));
@@ -136,11 +135,8 @@ std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const
     cells.clear();
     cells.reserve(chunk.size() * columns);
     for (const UrlRow* row : chunk) append_cells(cells, batch, *row, extensions);
-    for (const auto row : tx.exec(merge_statement(chunk.size(), columns, true), cells)) {
-      written.push_back(row.get<std::string>(0));
-    }
+    tx.exec(merge_statement(chunk.size(), columns, true), cells);
   }
-  return written;
 }
 
 std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch) {

@@ -50,9 +50,9 @@ std::int64_t insert_new_urls(db::Transaction& tx, const UrlBatch& batch);
 std::int64_t merge_urls(db::Transaction& tx, const UrlBatch& batch);
 
 // merge_urls of some rows of a batch (2,000 a statement), which also brings a row marked
-// removed back (removed_at cleared). Returns the URLs it inserted or updated; the others were equal.
-std::vector<std::string> merge_urls_returning_written(db::Transaction& tx, const UrlBatch& batch,
-                                                      std::span<const UrlRow* const> rows);
+// removed back (removed_at cleared).
+void merge_or_revive_urls(db::Transaction& tx, const UrlBatch& batch,
+                          std::span<const UrlRow* const> rows);
 
 
 }  // namespace scrapersky::store

@@ -9,6 +9,7 @@
 
 #include "db/timestamps.h"
 #include "model/enums.h"
+#include "store/record_queries.h"
 
 namespace scrapersky::store {
 namespace {
@@ -24,9 +25,6 @@ db::Value utc_or_null(const std::optional<std::int64_t>& seconds) {
   return text ? db::Value(*text) : db::Value(nullptr);
 }
 
-db::Value text_or_null(const std::optional<std::string>& text) {
-  return text ? db::Value(*text) : db::Value(nullptr);
-}
 
 struct PendingChange {
   std::string file_id, sitemap_url, url;
@@ -170,7 +168,7 @@ bool count_and_note(ChangeCounts& counts, std::vector<PendingChange>& changes,
   } else {
     ++counts.changed;
     change.change = model::UrlChange::kChanged;
-    change.previous_lastmod = text_or_null(stored->lastmod);
+    change.previous_lastmod = optional_value(stored->lastmod);
   }
   changes.push_back(std::move(change));
   return true;
@@ -209,7 +207,7 @@ ChangeCounts merge_listed_urls(db::Transaction& tx, const UrlBatch& batch,
         if (!count_and_note(counts, changes, file_id, file_url, before, *r)) continue;
         to_write.push_back(r);
       }
-      merge_urls_returning_written(tx, batch, to_write);
+      merge_or_revive_urls(tx, batch, to_write);
     }
   }
   insert_changes(tx, stamp, changes);
@@ -233,7 +231,7 @@ RemovalPage remove_unlisted_urls(db::Transaction& tx, std::string_view file_id,
     auto url = row.get<std::string>(0);
     if (!listed(url)) {
       gone.push_back({file, std::string(sitemap_url), url, model::UrlChange::kRemoved,
-                      db::Value(nullptr), text_or_null(row.get<std::optional<std::string>>(1))});
+                      db::Value(nullptr), optional_value(row.get<std::optional<std::string>>(1))});
     }
     page.last_url = std::move(url);
   }
@@ -284,12 +282,12 @@ HeldFile::Page HeldFile::compare_page(db::Transaction& tx, const std::string& af
       }
     } else if (remove_unlisted && !stored.removed) {
       gone.push_back({file_id, sitemap_url_, url, model::UrlChange::kRemoved, db::Value(nullptr),
-                      text_or_null(stored.lastmod)});
+                      optional_value(stored.lastmod)});
     }
     page.last_url = std::move(url);
   }
   if (static_cast<std::int64_t>(rows.size()) < page_rows) page.last_url.reset();
-  merge_urls_returning_written(tx, rows_, to_write);
+  merge_or_revive_urls(tx, rows_, to_write);
   mark_removed(tx, file_id, gone, stamp);
   page.counts.removed = static_cast<std::int64_t>(gone.size());
   insert_changes(tx, stamp, changes);
@@ -317,7 +315,7 @@ ChangeCounts HeldFile::add_rows(db::Transaction& tx, std::span<const std::uint32
     count_and_note(counts, changes, rows_.file_ids.front(), sitemap_url_, nullptr, rows_.rows[i]);
     to_write.push_back(&rows_.rows[i]);
   }
-  merge_urls_returning_written(tx, rows_, to_write);
+  merge_or_revive_urls(tx, rows_, to_write);
   insert_changes(tx, stamp, changes);
   return counts;
 }

@@ -4,6 +4,8 @@
 #include <span>
 #include <vector>
 
+#include "store/record_queries.h"
+
 namespace scrapersky::store {
 
 namespace {
@@ -64,7 +66,7 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
 
   // The page's files: those not already known, in one read. Only this page's are kept.
   ExportFiles page_files;
-  std::vector<db::Value> unknown;
+  std::vector<std::string> unknown;
   for (const auto& r : rows) {
     if (page_files.count(r.file_id) != 0) continue;
     if (const auto it = files.find(r.file_id); it != files.end()) {
@@ -75,13 +77,11 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
     }
   }
   for (std::size_t start = 0; start < unknown.size(); start += 1000) {
-    const std::span<const db::Value> chunk(unknown.data() + start,
-                                           std::min<std::size_t>(1000, unknown.size() - start));
-    std::string list;
-    for (std::size_t i = 0; i < chunk.size(); ++i) list += (i ? ", $" : "$") + std::to_string(i + 1);
+    Conditions ids;
+    ids.in_list("f.id", std::span(unknown).subspan(start, std::min<std::size_t>(1000, unknown.size() - start)));
     for (const auto row : tx.exec("SELECT f.id, d.domain, f.url FROM sitemap_files f "
-                                  "JOIN domains d ON d.id = f.domain_id WHERE f.id IN (" + list + ")",
-                                  chunk)) {
+                                  "JOIN domains d ON d.id = f.domain_id" + ids.where(),
+                                  ids.params())) {
       page_files[row.get<std::string>(0)] = {row.get<std::string>(1), row.get<std::string>(2)};
     }
   }
