@@ -1,5 +1,4 @@
-// `scrapersky scan TARGET...` and `scrapersky export`: thin drivers of pipeline::ScanRunner
-// and store::export_url_page (docs/cli.md).
+// `scrapersky scan TARGET...`: a thin driver of pipeline::ScanRunner (docs/cli.md).
 #include <unistd.h>
 
 #include <atomic>
@@ -22,7 +21,6 @@
 #include "sitemap/domain.h"
 #include "sitemap/errors.h"
 #include "sitemap/target.h"
-#include "store/url_export.h"
 
 namespace scrapersky::cli {
 namespace {
@@ -140,155 +138,6 @@ int run_scan(const ScanOptions& options) {
   std::cout.flush();
   if (interrupt.fired()) return kExitInterrupted;
   return any_failed ? kExitFailed : kExitOk;
-}
-
-namespace {
-
-// The export's line formats (docs/cli.md, "export"); the bytes are a contract: they match what
-// nlohmann::json wrote when it formatted each line, and tests/integration/scan compares them.
-class ExportLines {
- public:
-  explicit ExportLines(bool csv) : csv_(csv) { out_.reserve(kFlushBytes + 4096); }
-  ~ExportLines() { flush(); }
-
-  void header() {
-    if (csv_) out_ += "domain,sitemap_url,url,lastmod,changefreq,priority\n";
-  }
-
-  void line(const store::ExportedUrl& u) {
-    if (csv_) {
-      csv_field(u.domain);
-      out_ += ',';
-      csv_field(u.sitemap_url);
-      out_ += ',';
-      csv_field(u.url);
-      out_ += ',';
-      out_ += u.lastmod.value_or("");
-      out_ += ',';
-      out_ += u.changefreq.value_or("");
-      out_ += ',';
-      if (u.priority) out_ += priority_text(*u.priority);
-    } else {
-      out_ += "{\"domain\":";
-      json_string(u.domain);
-      out_ += ",\"sitemap_url\":";
-      json_string(u.sitemap_url);
-      out_ += ",\"url\":";
-      json_string(u.url);
-      out_ += ",\"lastmod\":";
-      u.lastmod ? json_string(*u.lastmod) : void(out_ += "null");
-      out_ += ",\"changefreq\":";
-      u.changefreq ? json_string(*u.changefreq) : void(out_ += "null");
-      out_ += ",\"priority\":";
-      out_ += u.priority ? json_priority(*u.priority) : std::string_view("null");
-      out_ += '}';
-    }
-    out_ += '\n';
-    if (out_.size() >= kFlushBytes) flush();
-  }
-
-  void flush() {
-    if (!out_.empty()) std::fwrite(out_.data(), 1, out_.size(), stdout);
-    out_.clear();
-  }
-
- private:
-  static constexpr std::size_t kFlushBytes = 1 << 16;
-
-  // Shortest form that reads back as the same value ("0.8", not "0.800000011920929").
-  static std::string priority_text(double priority) {
-    return fmt::format("{}", static_cast<float>(priority));
-  }
-
-  // A priority as a JSON number, exactly as nlohmann::json prints it ("1", "0.8"); priorities
-  // take few values, so each is formatted once.
-  std::string_view json_priority(double priority) {
-    const float key = static_cast<float>(priority);
-    auto it = priorities_.find(key);
-    if (it == priorities_.end()) {
-      it = priorities_.emplace(key, nlohmann::json::parse(priority_text(priority)).dump()).first;
-    }
-    return it->second;
-  }
-
-  // RFC 4180 quoting, only where needed.
-  void csv_field(std::string_view text) {
-    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-      out_ += text;
-      return;
-    }
-    out_ += '"';
-    for (const char c : text) {
-      if (c == '"') out_ += '"';
-      out_ += c;
-    }
-    out_ += '"';
-  }
-
-  // JSON string escaping as nlohmann::json::dump() does it: the two-character escapes, \u00xx
-  // for other control characters, everything else (UTF-8 included) as it is.
-  void json_string(std::string_view text) {
-    out_ += '"';
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const auto c = static_cast<unsigned char>(text[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.append(text.data() + start, i - start);
-      start = i + 1;
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        default: fmt::format_to(std::back_inserter(out_), "\\u{:04x}", c); break;
-      }
-    }
-    out_.append(text.data() + start, text.size() - start);
-    out_ += '"';
-  }
-
-  const bool csv_;
-  std::string out_;
-  std::map<float, std::string> priorities_;
-};
-
-}  // namespace
-
-int run_export(const ExportOptions& options) {
-  const auto settings = config::load_settings(config::Source::from_environment());
-  configure_logging(settings, /*quiet_info=*/true);
-  store::ExportFilter filter;
-  if (options.domain) {
-    try {
-      filter.domain = sitemap::normalize_domain(*options.domain);
-    } catch (const sitemap::Error& e) {
-      std::cerr << "scrapersky: invalid --domain '" << *options.domain << "': " << e.what() << "\n";
-      return kExitUsage;
-    }
-  }
-  filter.job_id = options.job_id;
-  filter.include_removed = options.include_removed;
-  auto engine = db::Engine::create(settings);
-  db::ensure_schema(*engine);
-
-  ExportLines lines(options.format == "csv");
-  lines.header();
-  constexpr int kPageSize = 10'000;
-  std::optional<store::ExportCursor> after;
-  store::ExportFiles files;
-  for (bool more = true; more;) {
-    after = db::read_unit(*engine, [&](db::Transaction& tx) {
-      return store::export_url_page(tx, filter, after, kPageSize, files,
-                                    [&](const store::ExportedUrl& u) { lines.line(u); });
-    });
-    more = after.has_value();
-  }
-  lines.flush();
-  std::fflush(stdout);
-  return kExitOk;
 }
 
 }  // namespace scrapersky::cli

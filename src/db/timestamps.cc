@@ -77,7 +77,44 @@ std::string format_epoch(std::int64_t seconds) {
   return out;
 }
 
+// The form a UTC session prints, "2024-01-02 03:04:05+00", with a real date and time: only the
+// separators change ("2024-01-02T03:04:05Z"). Anything else goes the long way.
+bool utc_form_to_iso(std::string_view s, std::string& out) {
+  if (s.size() != 22 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
+      s.substr(19) != "+00") {
+    return false;
+  }
+  std::size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  const auto field = [&](std::size_t at, std::size_t n, int& value) {
+    pos = at;
+    return digits(s, pos, n, value);
+  };
+  if (!field(0, 4, year) || !field(5, 2, month) || !field(8, 2, day) || !field(11, 2, hour) ||
+      !field(14, 2, minute) || !field(17, 2, second)) {
+    return false;
+  }
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;  // a real day of that month: Feb 30 goes the long way (it rolls over)
+  civil_from_days(days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)), y, m, d);
+  if (static_cast<int>(d) != day) return false;
+  out.assign(s.data(), 10);
+  out += 'T';
+  out.append(s.data() + 11, 8);
+  out += 'Z';
+  return true;
+}
+
 }  // namespace
+
+bool to_utc_iso(std::string_view s, std::string& out) {
+  if (utc_form_to_iso(s, out)) return true;
+  auto converted = to_utc_iso(s);
+  if (!converted) return false;
+  out = std::move(*converted);
+  return true;
+}
 
 std::optional<std::string> to_utc_iso(std::string_view s) {
   std::size_t pos = 0;

@@ -16,6 +16,9 @@ namespace scrapersky::db {
 // zone other than UTC: "0001-12-31 19:03:58-04:56:02 BC", "10000-01-01 08:59:59+09". nullopt
 // when the text is not such a timestamp or its instant is outside years 1-9999.
 std::optional<std::string> to_utc_iso(std::string_view text);
+// The same into `out` (its storage reused; the common UTC form is only re-punctuated); false
+// where the above gives nullopt, `out` then unspecified.
+bool to_utc_iso(std::string_view text, std::string& out);
 
 // Unix seconds as "YYYY-MM-DDTHH:MM:SSZ", exact for years 1 to 9999 (a sitemap's lastmod may
 // be 0001-01-01 or 9999-12-31: std::chrono::system_clock's nanoseconds cannot hold those).

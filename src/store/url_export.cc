@@ -2,27 +2,39 @@
 
 #include <charconv>
 #include <span>
-#include <vector>
 
 #include "store/record_queries.h"
 
 namespace scrapersky::store {
 
-namespace {
+ExportPage::Text ExportPage::keep(std::optional<std::string_view> text) {
+  if (!text) return {};
+  const Text kept{static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(text->size()), true};
+  text_ += *text;
+  return kept;
+}
 
-// A row of a page, held until its file's domain and URL are known.
-struct PageRow {
-  std::string file_id, url;
-  std::optional<std::string> lastmod, changefreq;
-  std::optional<double> priority;
-};
+std::optional<std::string_view> ExportPage::view(const Text& text) const {
+  if (!text.present) return std::nullopt;
+  return std::string_view(text_).substr(text.offset, text.size);
+}
 
-}  // namespace
+void ExportPage::for_each(const std::function<void(const ExportedUrl&)>& visit) const {
+  for (const Row& row : rows_) {
+    const ExportFile& file = files_[row.file];
+    ExportedUrl url;
+    url.domain = file.domain;
+    url.sitemap_url = file.url;
+    url.url = *view(row.url);
+    url.lastmod = view(row.lastmod);
+    url.changefreq = view(row.changefreq);
+    url.priority = row.priority;
+    visit(url);
+  }
+}
 
-std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFilter& filter,
-                                            const std::optional<ExportCursor>& after, int page_size,
-                                            ExportFiles& files,
-                                            const std::function<void(const ExportedUrl&)>& emit) {
+void export_url_page(db::Transaction& tx, const ExportFilter& filter, const std::optional<ExportCursor>& after,
+                     int page_size, ExportFiles& files, ExportPage& page) {
   // The page is cut from sitemap_urls alone, in its key order: the plan walks the primary key
   // from the cursor and stops after `page_size` rows. The sitemap's URL and domain are looked
   // up once per file of the page, not joined per row (a join cost two index probes a row).
@@ -47,33 +59,37 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
       "WHERE " + where + " ORDER BY k.sitemap_file_id, k.url LIMIT " +
       param(std::int64_t{page_size});
 
+  page.text_.clear();
+  page.rows_.clear();
+  page.files_.clear();
+  page.next_.reset();
+  page.rows_.reserve(static_cast<std::size_t>(page_size));
+  std::vector<std::string> file_ids;  // the page's files, by their index in page.files_
   tx.walk_in_key_order();
-  std::vector<PageRow> rows;
-  rows.reserve(static_cast<std::size_t>(page_size));
   tx.for_each_row(sql, params, [&](const db::RowView& row) {
-    PageRow r;
-    r.file_id = row[0].value_or("");
-    r.url = row[1].value_or("");
-    if (row[2]) r.lastmod = std::string(*row[2]);
-    if (row[3]) r.changefreq = std::string(*row[3]);
+    ExportPage::Row r;
+    const std::string_view file_id = row[0].value_or("");
+    if (file_ids.empty() || file_ids.back() != file_id) file_ids.emplace_back(file_id);  // key order
+    r.file = static_cast<std::uint32_t>(file_ids.size() - 1);
+    r.url = page.keep(row[1].value_or(""));
+    r.lastmod = page.keep(row[2]);
+    r.changefreq = page.keep(row[3]);
     if (const auto text = row[4]) {
       double priority = 0;
       std::from_chars(text->data(), text->data() + text->size(), priority);
       r.priority = priority;
     }
-    rows.push_back(std::move(r));
+    page.rows_.push_back(r);
   });
 
-  // The page's files: those not already known, in one read. Only this page's are kept.
+  // The page's files: those met on the page before from `files`, the others in one read.
   ExportFiles page_files;
   std::vector<std::string> unknown;
-  for (const auto& r : rows) {
-    if (page_files.count(r.file_id) != 0) continue;
-    if (const auto it = files.find(r.file_id); it != files.end()) {
+  for (const auto& id : file_ids) {
+    if (const auto it = files.find(id); it != files.end()) {
       page_files.insert(*it);
     } else {
-      page_files.emplace(r.file_id, ExportFile{});
-      unknown.emplace_back(r.file_id);
+      unknown.push_back(id);
     }
   }
   for (std::size_t start = 0; start < unknown.size(); start += 1000) {
@@ -85,21 +101,14 @@ std::optional<ExportCursor> export_url_page(db::Transaction& tx, const ExportFil
       page_files[row.get<std::string>(0)] = {row.get<std::string>(1), row.get<std::string>(2)};
     }
   }
+  page.files_.reserve(file_ids.size());
+  for (const auto& id : file_ids) page.files_.push_back(page_files[id]);
   files = std::move(page_files);
 
-  for (const auto& r : rows) {
-    const ExportFile& file = files.at(r.file_id);
-    ExportedUrl url;
-    url.domain = file.domain;
-    url.sitemap_url = file.url;
-    url.url = r.url;
-    url.lastmod = r.lastmod;
-    url.changefreq = r.changefreq;
-    url.priority = r.priority;
-    emit(url);
+  if (static_cast<int>(page.rows_.size()) == page_size) {
+    const ExportPage::Row& last = page.rows_.back();
+    page.next_ = ExportCursor{file_ids.back(), std::string(*page.view(last.url))};
   }
-  if (static_cast<int>(rows.size()) < page_size) return std::nullopt;
-  return ExportCursor{rows.back().file_id, rows.back().url};
 }
 
 }  // namespace scrapersky::store

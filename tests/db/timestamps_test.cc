@@ -42,6 +42,29 @@ TEST(ToUtcIso, InstantsOutsideYears1To9999AreNotConverted) {
   EXPECT_EQ(to_utc_iso("10000-01-01 00:00:00+00"), std::nullopt);
 }
 
+// The form into a reused buffer re-punctuates a UTC session's text and sends anything else the
+// long way: both forms agree, on the common text and on the edge cases beside it.
+TEST(ToUtcIso, IntoABufferAgreesWithTheReturningForm) {
+  const char* texts[] = {"2024-01-02 03:04:05+00",   "0001-01-01 00:00:00+00", "9999-12-31 23:59:59+00",
+                         "2024-02-29 12:00:00+00",   "2023-02-29 12:00:00+00", "2024-02-30 00:00:00+00",
+                         "2024-01-02 24:00:00+00",   "2024-06-30 23:59:60+00", "0000-01-01 00:00:00+00",
+                         "2024-01-02 05:04:05+02",   "2024-01-02 03:04:05+0",  "2024-01-02T03:04:05+00",
+                         "2024-1x-02 03:04:05+00",   "2024-01-02 03:04:05.5+00", "0001-12-31 23:59:59+00 BC"};
+  std::string out = "left from before";
+  for (const char* text : texts) {
+    const auto expected = to_utc_iso(text);
+    const bool converted = to_utc_iso(text, out);
+    EXPECT_EQ(converted, expected.has_value()) << text;
+    if (expected && converted) {
+      EXPECT_EQ(out, *expected) << text;
+    }
+  }
+  ASSERT_TRUE(to_utc_iso("2024-01-02 03:04:05+00", out));
+  EXPECT_EQ(out, "2024-01-02T03:04:05Z");
+  ASSERT_TRUE(to_utc_iso("2024-02-30 00:00:00+00", out));
+  EXPECT_EQ(out, "2024-03-01T00:00:00Z");  // as the long way reads it
+}
+
 TEST(UtcFromUnixSeconds, IsExactForTheFirstAndLastSecondOfYears1To9999) {
   EXPECT_EQ(utc_from_unix_seconds(-62135596800), "0001-01-01T00:00:00Z");
   EXPECT_EQ(utc_from_unix_seconds(253402300799), "9999-12-31T23:59:59Z");

@@ -378,11 +378,8 @@ class PgConnection final : public Connection {
           continue;
         }
         cell.emplace(PQgetvalue(res, r, c), PQgetlength(res, r, c));
-        if (is_timestamptz[c]) {
-          if (auto converted = to_utc_iso(*cell)) {
-            utc[static_cast<std::size_t>(c)] = std::move(*converted);
-            cell.emplace(utc[static_cast<std::size_t>(c)]);
-          }
+        if (is_timestamptz[c] && to_utc_iso(*cell, utc[static_cast<std::size_t>(c)])) {
+          cell.emplace(utc[static_cast<std::size_t>(c)]);
         }
       }
       visit(RowView(cells));
