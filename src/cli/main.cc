@@ -5,10 +5,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/process.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
   using namespace scrapersky::cli;
+  keep_freed_memory();
   CLI::App app{"scrapersky: finds every sitemap of a set of websites and stores every URL"};
   app.set_version_flag("--version", std::string("scrapersky ") + scrapersky::kVersion);
   app.require_subcommand(1);

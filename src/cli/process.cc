@@ -1,5 +1,7 @@
 #include "cli/process.h"
 
+#include <malloc.h>
+
 #include <csignal>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -13,6 +15,14 @@ std::atomic<int> g_signal{0};
 extern "C" void remember_signal(int signal) { g_signal = signal; }
 
 }  // namespace
+
+void keep_freed_memory() {
+  // glibc: blocks up to 32 MiB (its largest setting) come from the heap, not a mapping of
+  // their own that is unmapped when freed; the heap's free top is handed back only past
+  // 256 MiB. Both are needed: either alone left the 1M-URL scan at 5.5-6.1 s.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+}
 
 void configure_logging(const config::Settings& settings, bool quiet_info) {
   auto logger = spdlog::stderr_color_mt("scrapersky");
