@@ -301,6 +301,7 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
   void start_body() {
     if (prior_ != nullptr && !prior_->content_sha256.empty()) {
       verifier_.emplace(parse_limits(), nullptr, nullptr);
+      verifier_->observe_only();  // gunzip and hash; the XML is read only if the hash differs
       verifier_->observe_document([this](std::span<const char> bytes) { hash_.update(bytes); });
       spool_ = std::tmpfile();
       return;
@@ -465,7 +466,7 @@ class Crawl::State::SitemapFetch : public fetch::BodyConsumer {
   const bool sent_validators_;
   ContentHash hash_;              // of the decompressed body, as it streams
   std::string hash_hex_;          // set once the body was read whole
-  std::optional<sitemap::SitemapParser> verifier_;  // hashes only: entries are dropped
+  std::optional<sitemap::SitemapParser> verifier_;  // gunzips and hashes, parses nothing
   std::FILE* spool_ = nullptr;    // the raw body while the verifier reads it
   bool spool_failed_ = false;
   bool settled_ = false;

@@ -534,6 +534,7 @@ struct SitemapParser::Impl {
   std::unique_ptr<TextReader> text;
   bool stopped = false;
   bool finished = false;
+  bool observe_only = false;  // the document goes to the observer alone
   OnDocumentBytes observer;
 
   void stop_with(FileError error, std::string message) {
@@ -549,7 +550,7 @@ struct SitemapParser::Impl {
     if (over) data = data.first(static_cast<std::size_t>(std::max<std::int64_t>(room, 0)));
     result.decompressed_bytes += static_cast<std::int64_t>(data.size());
     if (!data.empty() && observer) observer(data);
-    if (!data.empty()) parse_document(data);
+    if (!data.empty() && !observe_only) parse_document(data);
     if (over && !stopped) {
       result.truncated = true;
       stop_with(FileError::kTooLarge,
@@ -695,7 +696,9 @@ struct SitemapParser::Impl {
                    "gzip stream ends early: kept what decoded cleanly");
       document_complete = false;
     }
-    if (!stopped) {
+    if (observe_only) {
+      // Nothing was parsed: only the gzip and size-cap outcomes above are known.
+    } else if (!stopped) {
       end_document(document_complete);
     } else if (xml && (result.error == FileError::kTooLarge ||
                        result.error == FileError::kTruncatedGzip)) {
@@ -755,6 +758,8 @@ SitemapParser& SitemapParser::operator=(SitemapParser&&) noexcept = default;
 bool SitemapParser::feed(std::span<const char> bytes) { return impl_->feed(bytes); }
 ParseResult SitemapParser::finish(bool complete) { return impl_->finish(complete); }
 DocumentKind SitemapParser::kind() const { return impl_->result.kind; }
+
+void SitemapParser::observe_only() { impl_->observe_only = true; }
 
 void SitemapParser::observe_document(OnDocumentBytes observer) {
   impl_->observer = std::move(observer);

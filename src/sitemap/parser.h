@@ -101,6 +101,12 @@ class SitemapParser {
   using OnDocumentBytes = std::function<void(std::span<const char>)>;
   void observe_document(OnDocumentBytes observer);
 
+  // Gunzips and shows the document to the observer without parsing it: a re-scan's hash check
+  // (a body whose hash equals the stored one parsed cleanly when it was stored, and would parse
+  // the same again). finish() then reports only a broken gzip stream and the size cap; call
+  // before the first feed.
+  void observe_only();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

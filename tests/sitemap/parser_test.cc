@@ -612,6 +612,58 @@ TEST(Encoding, UnsupportedEncodingIsAFileError) {
   EXPECT_TRUE(p.urls.empty());
 }
 
+// ---------------------------------------------------------------- observe only
+
+// What an observer sees of a body, with the document parsed or only observed.
+struct Observed {
+  std::string bytes;
+  ParseResult result;
+  int entries_seen = 0;
+};
+
+Observed observe(std::string_view body, bool only, ParseLimits limits = {}, bool complete = true) {
+  Observed out;
+  SitemapParser parser(
+      limits, [&](const Entry&) { ++out.entries_seen; }, [&](const Entry&) { ++out.entries_seen; });
+  if (only) parser.observe_only();
+  parser.observe_document([&](std::span<const char> b) { out.bytes.append(b.data(), b.size()); });
+  for (std::size_t i = 0; i < body.size(); i += 7) {
+    if (!parser.feed(body.substr(i, 7))) break;
+  }
+  out.result = parser.finish(complete);
+  return out;
+}
+
+TEST(ObserveOnly, SeesTheSameDocumentBytesAsAParseAndParsesNothing) {
+  const std::string doc = urlset(url("https://e.com/a") + url("https://e.com/b"));
+  for (const std::string& body : {doc, testing::gzip(doc)}) {
+    const auto parsed = observe(body, false);
+    const auto observed = observe(body, true);
+    EXPECT_EQ(observed.bytes, doc);
+    EXPECT_EQ(observed.bytes, parsed.bytes);
+    EXPECT_EQ(parsed.entries_seen, 2);
+    EXPECT_EQ(observed.entries_seen, 0);
+    EXPECT_EQ(observed.result.entries, 0);
+    EXPECT_EQ(observed.result.error, FileError::kNone);
+    EXPECT_FALSE(observed.result.truncated);
+    EXPECT_EQ(observed.result.decompressed_bytes, static_cast<std::int64_t>(doc.size()));
+  }
+}
+
+TEST(ObserveOnly, ReportsABrokenGzipStreamAndTheSizeCap) {
+  std::string doc;
+  for (int i = 0; i < 2000; ++i) doc += url("https://e.com/page/" + std::to_string(i));
+  const std::string gz = testing::gzip(urlset(doc));
+  EXPECT_EQ(observe(gz.substr(0, gz.size() / 2), true).result.error, FileError::kTruncatedGzip);
+  ParseLimits small;
+  small.max_decompressed_bytes = 1000;
+  const auto capped = observe(gz, true, small);
+  EXPECT_EQ(capped.result.error, FileError::kTooLarge);
+  EXPECT_TRUE(capped.result.truncated);
+  EXPECT_EQ(capped.bytes.size(), 1000u);
+  EXPECT_TRUE(observe(urlset(doc), true, {}, /*complete=*/false).result.truncated);
+}
+
 // ---------------------------------------------------------------- gzip
 
 TEST(Gzip, GzippedBodyIsRecognisedByMagicBytes) {
