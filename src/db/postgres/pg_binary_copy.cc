@@ -7,25 +7,10 @@
 #include <fmt/format.h>
 
 #include "db/errors.h"
+#include "db/postgres/pg_types.h"
 
 namespace scrapersky::db::internal {
 namespace {
-
-enum Oid : unsigned {
-  kBool = 16,
-  kInt8 = 20,
-  kInt2 = 21,
-  kInt4 = 23,
-  kText = 25,
-  kJson = 114,
-  kFloat4 = 700,
-  kFloat8 = 701,
-  kVarchar = 1043,
-  kTimestamp = 1114,
-  kTimestamptz = 1184,
-  kUuid = 2950,
-  kJsonb = 3802,
-};
 
 bool encodable(unsigned type) {
   switch (type) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "db/postgres/pg_binary_cells.h"
 #include "db/postgres/pg_binary_copy.h"
 #include "db/timestamps.h"
 
@@ -90,14 +91,15 @@ class PgConnection final : public Connection {
     return to_result(res.get());
   }
 
+  // Binary cells (pg_binary_cells.h), rendered as the text exec() would give.
   void for_each_row(std::string_view sql, std::span<const Value> params,
                     const std::function<void(const RowView&)>& visit) override {
-    const ResultPtr res = run(sql, params);
-    visit_rows(res.get(), visit);
+    const ResultPtr res = run(sql, params, /*binary=*/true);
+    visit_binary_rows(res.get(), visit);
   }
 
  private:
-  ResultPtr run(std::string_view sql, std::span<const Value> params) {
+  ResultPtr run(std::string_view sql, std::span<const Value> params, bool binary = false) {
     std::vector<Param> converted;
     converted.reserve(params.size());
     for (const auto& p : params) converted.push_back(to_param(p));
@@ -109,7 +111,7 @@ class PgConnection final : public Connection {
     }
     const std::string text(sql);
     ResultPtr res(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
-                               types.data(), values.data(), nullptr, nullptr, 0));
+                               types.data(), values.data(), nullptr, nullptr, binary ? 1 : 0));
     check(res.get());
     return res;
   }
@@ -380,6 +382,34 @@ class PgConnection final : public Connection {
         cell.emplace(PQgetvalue(res, r, c), PQgetlength(res, r, c));
         if (is_timestamptz[c] && to_utc_iso(*cell, utc[static_cast<std::size_t>(c)])) {
           cell.emplace(utc[static_cast<std::size_t>(c)]);
+        }
+      }
+      visit(RowView(cells));
+    }
+  }
+
+  static void visit_binary_rows(const PGresult* res, const std::function<void(const RowView&)>& visit) {
+    const int rows = PQntuples(res);
+    const int cols = PQnfields(res);
+    std::vector<unsigned> types;
+    for (int c = 0; c < cols; ++c) types.push_back(PQftype(res, c));
+    std::vector<std::optional<std::string_view>> cells(static_cast<std::size_t>(cols));
+    std::vector<std::string> rendered(static_cast<std::size_t>(cols));
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        const auto i = static_cast<std::size_t>(c);
+        if (PQgetisnull(res, r, c)) {
+          cells[i].reset();
+          continue;
+        }
+        const std::string_view bytes(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
+        if (binary_cell_is_text(types[i])) {
+          cells[i] = bytes;
+        } else if (render_binary_cell(types[i], bytes, rendered[i])) {
+          cells[i] = rendered[i];
+        } else {
+          throw Error("22023", fmt::format("column \"{}\" (type oid {}): a value this reader cannot render",
+                                           PQfname(res, c), types[i]));
         }
       }
       visit(RowView(cells));

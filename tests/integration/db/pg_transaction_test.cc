@@ -127,6 +127,53 @@ TEST_F(PostgresUnitOfWork, TimestampsOfYears1And9999ComeBackExactlyInAnyTimeZone
   }
 }
 
+// for_each_row takes the cells in binary and renders them: every supported type reads exactly
+// as exec() gives it, NULLs included, in a session zone other than UTC.
+TEST_F(PostgresUnitOfWork, ForEachRowRendersBinaryCellsAsExecGivesTheirText) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  const std::string sql =
+      "SELECT CAST('5e54bff3-60ba-4b2c-9302-EE2D5E9159F2' AS uuid) AS u, CAST('a\tb' AS text) AS t, "
+      "CAST('v' AS varchar) AS v, CAST($1 AS timestamptz) AS ts, CAST('0001-01-01T00:00:00Z' AS timestamptz) AS first, "
+      "CAST('9999-12-31T23:59:59Z' AS timestamptz) AS last, CAST('1999-12-31T23:59:59.75Z' AS timestamptz) AS frac, "
+      "CAST('infinity' AS timestamptz) AS inf, CAST(-32768 AS int2) AS i2, CAST(-7 AS int4) AS i4, "
+      "CAST(9007199254740993 AS int8) AS i8, CAST(0.8 AS real) AS f4, CAST(0.1 AS float8) AS f8, "
+      "CAST(1e-05 AS float8) AS tiny, CAST(1 AS real) AS one, true AS yes, false AS no, "
+      "CAST('{\"a\": [1, 2]}' AS jsonb) AS j, CAST(NULL AS text) AS nothing, CAST(NULL AS uuid) AS no_id";
+  auto s = engine_->session();
+  auto uow = s.begin();
+  uow.tx().exec("SET LOCAL TimeZone = 'Asia/Kolkata'");
+  const std::vector<Value> params{Value("2024-01-02T03:04:05Z")};
+  const auto expected = uow.tx().exec(sql, params).front();
+  int rows = 0;
+  uow.tx().for_each_row(sql, params, [&](const RowView& row) {
+    ++rows;
+    ASSERT_EQ(row.size(), 20u);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (expected.is_null(c)) {
+        EXPECT_FALSE(row[c].has_value()) << c;
+      } else {
+        ASSERT_TRUE(row[c].has_value()) << c;
+        EXPECT_EQ(std::string(*row[c]), expected.get<std::string>(c)) << c;
+      }
+    }
+  });
+  EXPECT_EQ(rows, 1);
+}
+
+TEST_F(PostgresUnitOfWork, ForEachRowRefusesATypeItCannotRenderNamingTheColumn) {
+  SCRAPERSKY_REQUIRE_PG_URL(url);
+  use(url);
+  auto s = engine_->session();
+  auto uow = s.begin();
+  try {
+    uow.tx().for_each_row("SELECT CAST(1.5 AS numeric) AS amount", {}, [](const RowView&) {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"amount\""), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(PostgresUnitOfWork, ErrorsCarryTheirSqlstateClass) {
   SCRAPERSKY_REQUIRE_PG_URL(url);
   use(url);
