@@ -11,15 +11,12 @@
 
 #include "db/postgres/pg_binary_cells.h"
 #include "db/postgres/pg_binary_copy.h"
+#include "db/postgres/pg_types.h"
 #include "db/timestamps.h"
 
 namespace scrapersky::db::internal {
 namespace {
 
-constexpr Oid kInt8Oid = 20;
-constexpr Oid kBoolOid = 16;
-constexpr Oid kFloat8Oid = 701;
-constexpr Oid kTimestamptzOid = 1184;
 // COPY data is sent in chunks of this size: small enough that the server starts storing soon
 // after a write begins, large enough that a send costs little.
 constexpr std::size_t kCopyChunkBytes = 64 * 1024;
@@ -58,9 +55,9 @@ struct Param {
 Param to_param(const Value& value) {
   struct Visitor {
     Param operator()(std::nullptr_t) const { return {"", 0, true}; }
-    Param operator()(std::int64_t v) const { return {std::to_string(v), kInt8Oid, false}; }
-    Param operator()(double v) const { return {double_text(v), kFloat8Oid, false}; }
-    Param operator()(bool v) const { return {v ? "true" : "false", kBoolOid, false}; }
+    Param operator()(std::int64_t v) const { return {std::to_string(v), kInt8, false}; }
+    Param operator()(double v) const { return {double_text(v), kFloat8, false}; }
+    Param operator()(bool v) const { return {v ? "true" : "false", kBool, false}; }
     Param operator()(const std::string& v) const { return {v, 0, false}; }
   };
   return std::visit(Visitor{}, value);
@@ -369,7 +366,7 @@ class PgConnection final : public Connection {
     const int rows = PQntuples(res);
     const int cols = PQnfields(res);
     std::vector<bool> is_timestamptz;
-    for (int c = 0; c < cols; ++c) is_timestamptz.push_back(PQftype(res, c) == kTimestamptzOid);
+    for (int c = 0; c < cols; ++c) is_timestamptz.push_back(PQftype(res, c) == kTimestamptz);
     std::vector<std::optional<std::string_view>> cells(static_cast<std::size_t>(cols));
     std::vector<std::string> utc(static_cast<std::size_t>(cols));
     for (int r = 0; r < rows; ++r) {

@@ -1,6 +1,7 @@
 #pragma once
-// The pg_type oids the binary encodings of this directory know (pg_binary_copy for COPY FROM,
-// pg_binary_cells for results).
+// The pg_type oids this directory names: the binary encodings (pg_binary_copy for COPY FROM,
+// pg_binary_cells for results) and the typed parameters and timestamptz results of
+// pg_connection.
 namespace scrapersky::db::internal {
 
 enum PgType : unsigned {
